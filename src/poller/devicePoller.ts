@@ -1,0 +1,268 @@
+// The worker's core, free of worker_threads so it can be tested and benchmarked in-process:
+// merges every server's device list, fetches details once per device, and publishes one
+// snapshot per change burst with the changes since the last one.
+
+import { AdbServerClient, parseServerAddress } from './adbServerClient';
+import { Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from './protocol';
+import { ServerWatcher } from './serverWatcher';
+
+export interface PollerSink {
+  snapshot(snapshot: Snapshot, changes: DeviceChanges): void;
+  log(level: LogLevel, message: string): void;
+}
+
+/** Details fetched per device and transport id; a new transport id means a new connection, so refetch. */
+interface DetailsEntry {
+  transportId: string;
+  details?: DeviceDetails;
+  inFlight: boolean;
+  failures: number;
+}
+
+const MAX_DETAILS_FAILURES = 3;
+const DETAILS_CONCURRENCY = 8;
+
+export class DevicePoller {
+  private readonly watchers = new Map<string, { client: AdbServerClient; watcher: ServerWatcher }>();
+  private readonly listed = new Map<string, Device[]>();
+  private readonly serverStates = new Map<string, ServerState>();
+  private readonly details = new Map<string, DetailsEntry>();
+  private readonly detailsQueue: Device[] = [];
+  private detailsRunning = 0;
+  /** Bumped on pause: fetches cut off by closed sockets must not touch the new run's counters. */
+  private detailsGeneration = 0;
+  private published = new Map<string, Device>();
+  private publishedServers = '';
+  private seq = 0;
+  private lastPublishAt = -Infinity;
+  private publishTimer?: NodeJS.Timeout;
+  private publishImmediate?: NodeJS.Immediate;
+  private forcePublish = false;
+  private running = false;
+
+  constructor(
+    private readonly config: PollerConfig,
+    private readonly sink: PollerSink,
+  ) {
+    for (const address of config.servers) {
+      const endpoint = parseServerAddress(address);
+      if (!endpoint) {
+        sink.log('warn', `ignoring malformed adb server address ${JSON.stringify(address)} (expected host:port)`);
+        continue;
+      }
+      if (this.watchers.has(address)) {
+        continue;
+      }
+      const client = new AdbServerClient(address, endpoint, config.adbPath, config.requestTimeoutMs);
+      const watcher = new ServerWatcher(client, config, {
+        devices: (server, devices) => this.onDevices(server, devices),
+        status: (state) => this.onStatus(state),
+        log: (level, message) => sink.log(level, message),
+      });
+      this.watchers.set(address, { client, watcher });
+      this.serverStates.set(address, watcher.serverState);
+    }
+  }
+
+  start(): void {
+    if (this.running) {
+      return;
+    }
+    this.running = true;
+    for (const { watcher } of this.watchers.values()) {
+      watcher.start();
+    }
+  }
+
+  /** Holds no connection and no timer while paused; the last snapshot stays as it was. */
+  pause(): void {
+    this.running = false;
+    for (const { watcher } of this.watchers.values()) {
+      watcher.stop();
+    }
+    this.detailsQueue.length = 0;
+    this.detailsGeneration++;
+    this.detailsRunning = 0;
+    for (const entry of this.details.values()) {
+      entry.inFlight = false;
+    }
+    clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
+    if (this.publishImmediate) {
+      clearImmediate(this.publishImmediate);
+      this.publishImmediate = undefined;
+    }
+  }
+
+  /** A fresh snapshot follows as soon as the servers answer, even if nothing changed. */
+  resume(): void {
+    this.forcePublish = true;
+    this.start();
+  }
+
+  refresh(): void {
+    this.forcePublish = true;
+    for (const { watcher } of this.watchers.values()) {
+      watcher.refresh();
+    }
+  }
+
+  stop(): void {
+    this.pause();
+  }
+
+  get openConnectionCount(): number {
+    let count = 0;
+    for (const { client } of this.watchers.values()) {
+      count += client.openConnectionCount;
+    }
+    return count;
+  }
+
+  private onDevices(server: string, devices: Device[]): void {
+    this.listed.set(server, devices);
+    for (const device of devices) {
+      this.queueDetailsIfNeeded(device);
+    }
+    this.schedulePublish();
+  }
+
+  private onStatus(state: ServerState): void {
+    this.serverStates.set(state.address, state);
+    this.schedulePublish();
+  }
+
+  private queueDetailsIfNeeded(device: Device): void {
+    if (device.state !== 'device') {
+      return;
+    }
+    const transportId = device.transportId ?? '';
+    const entry = this.details.get(device.id);
+    if (entry && entry.transportId === transportId && (entry.details || entry.inFlight || entry.failures >= MAX_DETAILS_FAILURES)) {
+      return;
+    }
+    const fresh: DetailsEntry =
+      entry && entry.transportId === transportId ? entry : { transportId, inFlight: false, failures: 0 };
+    fresh.inFlight = true;
+    this.details.set(device.id, fresh);
+    this.detailsQueue.push(device);
+    this.pumpDetails();
+  }
+
+  private pumpDetails(): void {
+    while (this.running && this.detailsRunning < DETAILS_CONCURRENCY && this.detailsQueue.length > 0) {
+      const device = this.detailsQueue.shift()!;
+      const watcher = this.watchers.get(device.server);
+      const entry = this.details.get(device.id);
+      if (!watcher || !entry || entry.transportId !== (device.transportId ?? '')) {
+        continue;
+      }
+      this.detailsRunning++;
+      const generation = this.detailsGeneration;
+      watcher.client.fetchDetails(device.serial, device.transportId).then(
+        (details) => {
+          if (generation !== this.detailsGeneration) {
+            return;
+          }
+          entry.details = details;
+          this.finishDetails(entry);
+        },
+        (error: Error) => {
+          if (generation !== this.detailsGeneration) {
+            return;
+          }
+          entry.failures++;
+          this.sink.log('debug', `details of ${device.serial} not read (${error.message}); attempt ${entry.failures}`);
+          this.finishDetails(entry);
+        },
+      );
+    }
+  }
+
+  private finishDetails(entry: DetailsEntry): void {
+    entry.inFlight = false;
+    this.detailsRunning--;
+    this.schedulePublish();
+    this.pumpDetails();
+  }
+
+  /** Leading edge at once (a lone event is not delayed), then at most one message per window. */
+  private schedulePublish(): void {
+    if (!this.running || this.publishTimer || this.publishImmediate) {
+      return;
+    }
+    const wait = this.lastPublishAt + this.config.coalesceMs - performance.now();
+    if (wait <= 0) {
+      // setImmediate still groups everything that arrived in the same I/O turn.
+      this.publishImmediate = setImmediate(() => {
+        this.publishImmediate = undefined;
+        this.publish();
+      });
+    } else {
+      this.publishTimer = setTimeout(() => {
+        this.publishTimer = undefined;
+        this.publish();
+      }, wait);
+    }
+  }
+
+  private publish(): void {
+    const current = new Map<string, Device>();
+    for (const devices of this.listed.values()) {
+      for (const listed of devices) {
+        const entry = this.details.get(listed.id);
+        const device: Device =
+          entry?.details && entry.transportId === (listed.transportId ?? '') ? { ...listed, details: entry.details } : listed;
+        current.set(device.id, device);
+      }
+    }
+    // Details of devices that are gone are dropped: a device that returns has a new transport id.
+    for (const [id, entry] of this.details) {
+      if (!current.has(id) && !entry.inFlight) {
+        this.details.delete(id);
+      }
+    }
+    const changes: DeviceChanges = { added: [], removed: [], changed: [] };
+    for (const [id, device] of current) {
+      const before = this.published.get(id);
+      if (!before) {
+        changes.added.push(device);
+      } else if (!sameDevice(before, device)) {
+        changes.changed.push(device);
+      }
+    }
+    for (const [id, device] of this.published) {
+      if (!current.has(id)) {
+        changes.removed.push(device);
+      }
+    }
+    const servers = [...this.serverStates.values()];
+    const serversKey = JSON.stringify(servers.map(({ address, status, error }) => [address, status, error]));
+    const deviceChanges = changes.added.length + changes.removed.length + changes.changed.length;
+    if (deviceChanges === 0 && serversKey === this.publishedServers && !this.forcePublish) {
+      return;
+    }
+    this.forcePublish = false;
+    this.published = current;
+    this.publishedServers = serversKey;
+    this.lastPublishAt = performance.now();
+    const devices = [...current.values()].sort((a, b) => a.server.localeCompare(b.server) || a.serial.localeCompare(b.serial));
+    this.sink.snapshot({ seq: ++this.seq, at: Date.now(), devices, servers }, changes);
+  }
+}
+
+export function sameDevice(a: Device, b: Device): boolean {
+  return shallowEqual(a, b, ['details']) && shallowEqual(a.details ?? {}, b.details ?? {}, []);
+}
+
+function shallowEqual(a: object, b: object, skip: string[]): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  for (const key of keys) {
+    if (!skip.includes(key) && left[key] !== right[key]) {
+      return false;
+    }
+  }
+  return true;
+}

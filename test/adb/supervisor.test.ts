@@ -1,0 +1,249 @@
+// The supervisor's state machine, on the real worker bundle and a real private adb server:
+// every command in every state, with the sequence of states asserted and nothing left behind.
+
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startSilentServer, FakeServer } from './fakeServers';
+import { activeHandles, connectionsTo, createPoller, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } from './pollerHarness';
+import { PrivateAdbServer } from './privateAdbServer';
+import { DisposedError, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';
+
+describe('poller supervisor (real worker, real adb server)', function () {
+  let adb: PrivateAdbServer;
+  let harness: Harness | undefined;
+  let handlesBefore: Record<string, number>;
+
+  before(async () => {
+    adb = await PrivateAdbServer.start();
+  });
+  after(async () => {
+    await adb?.stop();
+  });
+  // Counted after an await, as in afterEach: mocha arms its hook timer once the hook returns a promise.
+  beforeEach(async () => {
+    await null;
+    handlesBefore = activeHandles();
+  });
+  afterEach(async () => {
+    await harness?.supervisor.dispose();
+    harness = undefined;
+    // No timer or message port of the supervisor survives its dispose.
+    const after = activeHandles();
+    for (const kind of ['Timeout', 'MessagePort']) {
+      assert.ok((after[kind] ?? 0) <= (handlesBefore[kind] ?? 0), `${kind} left behind: ${JSON.stringify({ handlesBefore, after })}`);
+    }
+  });
+
+  const connectedSnapshot = (h: Harness) =>
+    waitForSnapshot(h.supervisor, (s) => s.servers.some((server) => server.status === 'connected'), 5000, 'connected snapshot');
+
+  it('starts, reports the server, and a second start returns the in-flight promise', async () => {
+    harness = createPoller({ servers: [adb.address] });
+    const first = harness.supervisor.start();
+    const second = harness.supervisor.start();
+    assert.equal(second, first);
+    await first;
+    const snapshot = await connectedSnapshot(harness);
+    assert.equal(snapshot.servers[0].address, adb.address);
+    assert.deepEqual(harness.states, ['starting', 'running']);
+    await harness.supervisor.start(); // running: nothing happens
+    assert.deepEqual(harness.states, ['starting', 'running']);
+  });
+
+  it('pauses with no adb connection held, keeps the last snapshot, and resumes with a fresh one', async () => {
+    harness = createPoller({ servers: [adb.address], pollIntervalMs: 200 });
+    await harness.supervisor.start();
+    const before = await connectedSnapshot(harness);
+    assert.ok((await connectionsTo(adb.port)) >= 1, 'the push stream is open while running');
+
+    await harness.supervisor.pause();
+    assert.equal(harness.supervisor.state, 'paused');
+    assert.ok(harness.supervisor.isStale);
+    assert.equal(await connectionsTo(adb.port), 0, 'a paused worker holds no adb connection');
+    assert.equal(harness.supervisor.snapshot?.seq, before.seq, 'the last snapshot stays');
+    await harness.supervisor.pause(); // paused: nothing happens
+
+    const seqBefore = harness.supervisor.snapshot!.seq;
+    const resumed = waitForSnapshot(harness.supervisor, (s) => s.seq > seqBefore, 3000, 'snapshot after resume');
+    await harness.supervisor.resume();
+    await resumed;
+    assert.equal(harness.supervisor.isStale, false);
+    assert.deepEqual(harness.states, ['starting', 'running', 'paused', 'running']);
+  });
+
+  it('stops gracefully from idle without escalating, and a second stop does nothing', async () => {
+    harness = createPoller({ servers: [adb.address] });
+    await harness.supervisor.start();
+    await connectedSnapshot(harness);
+    const started = performance.now();
+    await harness.supervisor.stop();
+    const took = performance.now() - started;
+    assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped']);
+    assert.ok(!harness.logs.some((line) => line.includes('did not stop')), harness.logs.join('\n'));
+    assert.ok(took < 1000, `graceful stop took ${took} ms`);
+    assert.equal(harness.supervisor.workerThreadId, undefined);
+    await harness.supervisor.stop();
+    assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped']);
+  });
+
+  it('stops gracefully while hung on a server that accepts and never answers', async () => {
+    const silent: FakeServer = await startSilentServer();
+    try {
+      harness = createPoller({ servers: [silent.address], requestTimeoutMs: 60_000 });
+      await harness.supervisor.start();
+      await waitUntil(() => silent.connectionCount() >= 1, 3000, 'the worker to connect to the silent server');
+      await harness.supervisor.stop();
+      assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped']);
+      assert.ok(!harness.logs.some((line) => line.includes('did not stop')), 'closing the socket ends the wait');
+      assert.equal(await connectionsTo(silent.port), 0);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('escalates a stop of a worker stuck in a busy loop to terminate, after the deadline', async () => {
+    harness = createPoller({ servers: [adb.address] }, { stopDeadlineMs: 300, testHooks: { allowBusyLoop: true } });
+    await harness.supervisor.start();
+    harness.supervisor.sendTestBusyLoop();
+    const started = performance.now();
+    await harness.supervisor.stop();
+    const took = performance.now() - started;
+    assert.ok(took >= 290 && took < 1500, `stop took ${took} ms with a 300 ms deadline`);
+    assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped']);
+    assert.ok(harness.logs.some((line) => line.includes('did not stop within 300 ms; terminating')), harness.logs.join('\n'));
+  });
+
+  it('force-kills a worker in a busy loop at once', async () => {
+    harness = createPoller({ servers: [adb.address] }, { testHooks: { allowBusyLoop: true } });
+    await harness.supervisor.start();
+    harness.supervisor.sendTestBusyLoop();
+    const started = performance.now();
+    await harness.supervisor.kill();
+    const took = performance.now() - started;
+    assert.ok(took < 500, `kill took ${took} ms`);
+    assert.deepEqual(harness.states, ['starting', 'running', 'killed']);
+    await harness.supervisor.kill(); // killed: nothing happens
+    assert.deepEqual(harness.states, ['starting', 'running', 'killed']);
+  });
+
+  it('lets kill win over a stop in progress', async () => {
+    harness = createPoller({ servers: [adb.address] }, { stopDeadlineMs: 10_000, testHooks: { allowBusyLoop: true } });
+    await harness.supervisor.start();
+    harness.supervisor.sendTestBusyLoop();
+    const stopping = harness.supervisor.stop();
+    assert.equal(harness.supervisor.stop(), stopping, 'a second stop returns the same promise');
+    const started = performance.now();
+    await harness.supervisor.kill();
+    await stopping;
+    assert.ok(performance.now() - started < 500);
+    assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'killed']);
+  });
+
+  it('restarts with a new worker, and starts again after stop and kill', async () => {
+    harness = createPoller({ servers: [adb.address] });
+    await harness.supervisor.start();
+    const firstThread = harness.supervisor.workerThreadId;
+    await harness.supervisor.restart();
+    assert.notEqual(harness.supervisor.workerThreadId, firstThread);
+    await harness.supervisor.kill();
+    await harness.supervisor.start();
+    assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped', 'starting', 'running', 'killed', 'starting', 'running']);
+  });
+
+  it('restarts a crashing worker with backoff, then stays crashed with the error once the budget is spent', async () => {
+    harness = createPoller(
+      { servers: [adb.address] },
+      {
+        testHooks: { crashAfterMs: 30 },
+        restartBudget: { crashes: 2, windowMs: 60_000 },
+        restartBackoff: { initialMs: 20, factor: 2, maxMs: 100 },
+      },
+    );
+    await harness.supervisor.start();
+    await waitForState(harness.supervisor, 'crashed', 10_000);
+    assert.deepEqual(harness.states, [
+      'starting', 'running', 'restarting',
+      'starting', 'running', 'restarting',
+      'starting', 'running', 'crashed',
+    ]);
+    assert.match(harness.supervisor.lastError ?? '', /crashed on purpose/);
+    assert.ok(harness.logs.some((line) => line.includes('not restarting it again')));
+  });
+
+  it('force-kills a worker whose event loop stops answering, and counts it as a crash', async () => {
+    harness = createPoller(
+      { servers: [adb.address] },
+      {
+        testHooks: { ignorePings: true },
+        heartbeatIntervalMs: 50,
+        watchdogTimeoutMs: 300,
+        restartBudget: { crashes: 0, windowMs: 60_000 },
+      },
+    );
+    await harness.supervisor.start();
+    await waitForState(harness.supervisor, 'crashed', 5000);
+    assert.deepEqual(harness.states, ['starting', 'running', 'crashed']);
+    assert.match(harness.supervisor.lastError ?? '', /stopped answering/);
+  });
+
+  it('refuses a worker that speaks another protocol version', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'stale-worker-'));
+    // A named fake: a stale worker bundle left over from another version.
+    const script = path.join(dir, 'worker.js');
+    await fs.writeFile(script, "require('node:worker_threads').parentPort.postMessage({ type: 'ready', protocolVersion: 999 }); setInterval(() => {}, 1000);");
+    try {
+      const supervisor = new PollerSupervisor({ workerScript: script, config: { servers: [], pollIntervalMs: 1000, adbPath: '/bin/false', startServer: false, requestTimeoutMs: 1000, coalesceMs: 25 } });
+      await assert.rejects(supervisor.start(), /protocol 999/);
+      await waitForState(supervisor, 'crashed', 2000);
+      await supervisor.dispose();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('disposes from any state; everything after dispose fails clearly', async () => {
+    harness = createPoller({ servers: [adb.address] });
+    await harness.supervisor.start();
+    await harness.supervisor.pause();
+    const disposing = harness.supervisor.dispose();
+    assert.equal(harness.supervisor.dispose(), disposing);
+    await disposing;
+    assert.deepEqual(harness.states, ['starting', 'running', 'paused', 'stopping', 'stopped', 'disposed']);
+    await assert.rejects(harness.supervisor.start(), DisposedError);
+    await assert.rejects(harness.supervisor.stop(), DisposedError);
+    await assert.rejects(harness.supervisor.kill(), DisposedError);
+    await assert.rejects(harness.supervisor.pause(), DisposedError);
+    assert.throws(() => harness!.supervisor.refresh(), DisposedError);
+  });
+
+  it('never keeps its host process alive (the worker is a daemon)', async () => {
+    // A child process that starts a poller, holds itself open for 1 s, then has nothing left to do.
+    const program = `
+      const { PollerSupervisor } = require(${JSON.stringify(require.resolve('../../src/supervisor/pollerSupervisor'))});
+      const s = new PollerSupervisor({ workerScript: ${JSON.stringify(WORKER_SCRIPT)},
+        config: { servers: [${JSON.stringify(adb.address)}], pollIntervalMs: 1000, adbPath: '/bin/false', startServer: false, requestTimeoutMs: 1000, coalesceMs: 25 } });
+      void s.start();
+      setTimeout(() => console.log('state at 1 s: ' + s.state), 1000);`;
+    const started = performance.now();
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['-e', program], { timeout: 10_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    const took = performance.now() - started;
+    assert.match(output, /state at 1 s: running/);
+    assert.ok(took < 3000, `the host took ${took} ms to exit with a running worker`);
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    // The fake server has no event for "a client connected" that this test can subscribe to.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
