@@ -20,6 +20,9 @@ interface DetailsEntry {
 }
 
 const MAX_DETAILS_FAILURES = 3;
+/** Snapshots sent back to back before throttling to one per coalesceMs: a device's
+ *  offline -> device pair is not delayed, a flood of 200 attaches is. */
+const PUBLISH_BURST = 8;
 const DETAILS_CONCURRENCY = 8;
 
 export class DevicePoller {
@@ -34,7 +37,8 @@ export class DevicePoller {
   private published = new Map<string, Device>();
   private publishedServers = '';
   private seq = 0;
-  private lastPublishAt = -Infinity;
+  private publishTokens = PUBLISH_BURST;
+  private tokensRefilledAt = performance.now();
   private publishTimer?: NodeJS.Timeout;
   private publishImmediate?: NodeJS.Immediate;
   private forcePublish = false;
@@ -186,23 +190,33 @@ export class DevicePoller {
     this.pumpDetails();
   }
 
-  /** Leading edge at once (a lone event is not delayed), then at most one message per window. */
+  /** At once while the burst allowance lasts (a token bucket), then one message per window. */
   private schedulePublish(): void {
     if (!this.running || this.publishTimer || this.publishImmediate) {
       return;
     }
-    const wait = this.lastPublishAt + this.config.coalesceMs - performance.now();
-    if (wait <= 0) {
+    this.refillPublishTokens();
+    if (this.publishTokens >= 1) {
       // setImmediate still groups everything that arrived in the same I/O turn.
       this.publishImmediate = setImmediate(() => {
         this.publishImmediate = undefined;
         this.publish();
       });
     } else {
+      const wait = this.tokensRefilledAt + this.config.coalesceMs - performance.now();
       this.publishTimer = setTimeout(() => {
         this.publishTimer = undefined;
         this.publish();
-      }, wait);
+      }, Math.max(0, wait));
+    }
+  }
+
+  private refillPublishTokens(): void {
+    const now = performance.now();
+    const earned = Math.floor((now - this.tokensRefilledAt) / this.config.coalesceMs);
+    if (earned > 0) {
+      this.publishTokens = Math.min(PUBLISH_BURST, this.publishTokens + earned);
+      this.tokensRefilledAt = now;
     }
   }
 
@@ -245,7 +259,8 @@ export class DevicePoller {
     this.forcePublish = false;
     this.published = current;
     this.publishedServers = serversKey;
-    this.lastPublishAt = performance.now();
+    this.refillPublishTokens();
+    this.publishTokens = Math.max(0, this.publishTokens - 1);
     const devices = [...current.values()].sort((a, b) => a.server.localeCompare(b.server) || a.serial.localeCompare(b.serial));
     this.sink.snapshot({ seq: ++this.seq, at: Date.now(), devices, servers }, changes);
   }

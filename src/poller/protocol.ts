@@ -99,7 +99,7 @@ export const DEFAULT_POLLER_CONFIG: PollerConfig = {
   adbPath: 'adb',
   startServer: false,
   requestTimeoutMs: 2000,
-  coalesceMs: 25,
+  coalesceMs: 10,
 };
 
 /** Test-only hooks, set through workerData by tests and benchmarks, never by the product. */

@@ -2,7 +2,7 @@
 // It never touches an adb server it did not start: it refuses a port that already answers.
 
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -275,6 +275,38 @@ export class AdbHostClient {
   }
 }
 
+/**
+ * Servers this process started and has not killed, by pid. If the process exits without
+ * stopping them (process.exit, a crash), they are killed on the way out rather than left idling.
+ * A death by signal runs no exit hook: those servers stay, findable by their `adb-home-` HOME.
+ */
+const serversToKillOnExit = new Map<PrivateAdbServer, number>();
+let exitHookInstalled = false;
+
+function killServersLeftAtExit(): void {
+  for (const [server, pid] of serversToKillOnExit) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+    rmSync(server.home, { recursive: true, force: true });
+  }
+}
+
+/** The pid the server wrote at start-up into its own log (one log per server: TMPDIR is its HOME). */
+async function readServerPid(home: string): Promise<number | undefined> {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  try {
+    const log = await fs.readFile(path.join(home, `adb.${uid}.log`), 'utf8');
+    const starts = [...log.matchAll(/--- adb starting \(pid (\d+)\) ---/g)];
+    return starts.length > 0 ? Number(starts[starts.length - 1][1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A real adb server of our own: free port, own HOME, no emulator scan, USB or mDNS. */
 export class PrivateAdbServer extends AdbHostClient {
   readonly env: NodeJS.ProcessEnv;
@@ -308,17 +340,19 @@ export class PrivateAdbServer extends AdbHostClient {
 
   /** `adb kill-server`, then waits until the port refuses connections. */
   async kill(): Promise<void> {
-    if (!(await portAnswers(this.port))) return;
-    try {
-      await this.runAdb(['kill-server']);
-    } catch {
-      // Already dying, or gone: the wait below is what counts.
+    if (await portAnswers(this.port)) {
+      try {
+        await this.runAdb(['kill-server']);
+      } catch {
+        // Already dying, or gone: the wait below is what counts.
+      }
+      const deadline = Date.now() + PORT_RELEASE_TIMEOUT_MS;
+      while (await portAnswers(this.port)) {
+        if (Date.now() >= deadline) throw new Error(`adb server on port ${this.port} still answers after kill-server`);
+        await delay(POLL_INTERVAL_MS);
+      }
     }
-    const deadline = Date.now() + PORT_RELEASE_TIMEOUT_MS;
-    while (await portAnswers(this.port)) {
-      if (Date.now() >= deadline) throw new Error(`adb server on port ${this.port} still answers after kill-server`);
-      await delay(POLL_INTERVAL_MS);
-    }
+    serversToKillOnExit.delete(this);
   }
 
   /** Kill, then start again on the same port and HOME (the server forgets its TCP devices). */
@@ -345,6 +379,11 @@ export class PrivateAdbServer extends AdbHostClient {
       throw new Error(`port ${this.port} already answers: refusing to use an adb server this harness did not start`);
     }
     await this.runAdb(['start-server']);
+    const pid = await readServerPid(this.home);
+    if (pid === undefined) return;
+    if (!exitHookInstalled) process.once('exit', killServersLeftAtExit);
+    exitHookInstalled = true;
+    serversToKillOnExit.set(this, pid);
   }
 }
 
@@ -358,6 +397,8 @@ function serverEnvironment(port: number, home: string): NodeJS.ProcessEnv {
   return {
     ...env,
     HOME: home,
+    // adb logs to $TMPDIR/adb.$UID.log: one log per server, removed with it, not one shared file.
+    TMPDIR: home,
     ANDROID_ADB_SERVER_PORT: String(port),
     // No emulator port scan, no USB, no mDNS: the server sees only what a test connects.
     ADB_EMU: '0',

@@ -1,7 +1,7 @@
 // The device simulator against the real adb server: what a watcher will see from it.
 
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { SimulatedLab } from '../sim/labClient';
@@ -33,7 +33,7 @@ describe('simulated devices on a real adb server', function () {
     assert.equal(await adb.connect(device.port), device.serial);
     await adb.waitForDevice(device.serial, 'device', SETTLE_MS);
     const fields = await fieldsOf(device.serial);
-    // adb shows the model with non-alphanumerics as `_`; a trailing NUL in the banner would add one more.
+    // adb lists the model with every character other than a letter or digit as `_`.
     assert.equal(fields?.model, 'Sim_Phone_1');
     assert.equal(fields?.product, 'simphone');
     assert.equal(fields?.device, device.properties['ro.product.device']);
@@ -173,26 +173,41 @@ describe('test harness', function () {
 
   it('lab process dies when its parent dies', async function () {
     const labClient = path.join(__dirname, '..', 'sim', 'labClient.js');
-    const parent = spawn(
-      process.execPath,
-      ['-e', `require(${JSON.stringify(labClient)}).SimulatedLab.start().then((lab) => console.log(lab.pid))`],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const labPid = await new Promise<number>((resolve, reject) => {
-      parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      parent.once('exit', (code) => reject(new Error(`parent exited early (code ${code})`)));
-    });
+    const parent = startNodeScript(`require(${JSON.stringify(labClient)}).SimulatedLab.start().then((lab) => console.log(lab.pid))`);
+    const labPid = Number(await parent.firstLine);
     assert.ok(await isRunning(labPid), 'lab process should run while its parent lives');
-    const parentExited = new Promise((resolve) => parent.once('exit', resolve));
-    parent.kill('SIGKILL');
-    await parentExited;
+    parent.child.kill('SIGKILL');
+    await parent.exited;
     const deadline = Date.now() + SETTLE_MS;
     while (await isRunning(labPid)) {
       assert.ok(Date.now() < deadline, `lab process ${labPid} outlived its parent`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   });
+
+  it('kills a private adb server its process exits without stopping', async function () {
+    if (!(await adbAvailable())) this.skip();
+    const module = path.join(__dirname, 'privateAdbServer.js');
+    const owner = startNodeScript(
+      `require(${JSON.stringify(module)}).PrivateAdbServer.start().then((adb) => { console.log(JSON.stringify([adb.port, adb.home])); process.exit(0); })`,
+    );
+    const [port, home] = JSON.parse(await owner.firstLine) as [number, string];
+    assert.equal(await owner.exited, 0);
+    await assert.rejects(adbHostRequest(port, 'host:version', { timeoutMs: SETTLE_MS }), /ECONNREFUSED/);
+    await assert.rejects(fs.access(home));
+  });
 });
+
+/** A node process running `code`; `firstLine` is the first line it prints. */
+function startNodeScript(code: string): { child: ChildProcess; firstLine: Promise<string>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]));
+    void exited.then((code) => reject(new Error(`script exited (code ${code}) before printing`)));
+  });
+  return { child, firstLine, exited };
+}
 
 /** Alive and not a zombie (an orphan may wait for a reaper that a container does not have). */
 async function isRunning(pid: number): Promise<boolean> {

@@ -228,7 +228,7 @@ class DeviceConnection {
 
   private sendConnect(bannerState: SimDeviceState): void {
     this.phase = 'online';
-    // No trailing NUL: adb would keep it and show the model with a stray `_`.
+    // No trailing NUL: adb would keep it in the last banner field (a model listed last gains a `_`).
     this.send(COMMAND.CNXN, PROTOCOL_VERSION, DEVICE_MAX_PAYLOAD, Buffer.from(this.device.banner(bannerState)));
   }
 

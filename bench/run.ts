@@ -1,0 +1,270 @@
+// `npm run bench`: the poller's figures, each side by side with a baseline measured in the same
+// run (this machine is shared and noisy), printed as a Markdown table.
+//   BENCH_RUNS (default 30), BENCH_IDLE_SECONDS (default 60), BENCH_BURST (default 200)
+
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { RawTracker } from './rawTracker';
+import { createPoller, deviceIn, waitForSnapshot } from '../test/adb/pollerHarness';
+import { PrivateAdbServer } from '../test/adb/privateAdbServer';
+import { SimulatedLab } from '../test/sim/labClient';
+import { Snapshot } from '../src/poller/protocol';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const BURST = Number(process.env.BENCH_BURST ?? 200);
+const POLL_MS = 1000;
+
+interface Row {
+  what: string;
+  ours: string;
+  baseline: string;
+  target: string;
+  met: boolean;
+}
+const rows: Row[] = [];
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const medP95 = (values: number[]) => `${ms(quantile(values, 0.5))} / ${ms(quantile(values, 0.95))}`;
+
+function row(what: string, ours: string, baseline: string, target: string, met: boolean): void {
+  rows.push({ what, ours, baseline, target, met });
+  console.error(`${met ? 'ok  ' : 'MISS'} ${what}: ${ours} (baseline ${baseline}; target ${target})`);
+}
+
+async function deviceAppears(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
+  const harness = createPoller({ servers: [adb.address], pollIntervalMs: POLL_MS });
+  await harness.supervisor.start();
+  const raw = await RawTracker.open(adb.port);
+  const ours: number[] = [];
+  const base: number[] = [];
+  const sims = await lab.addDevices(RUNS);
+  for (const sim of sims) {
+    const serial = `127.0.0.1:${sim.port}`;
+    const seenByPoller = waitForSnapshot(harness.supervisor, (s) => deviceIn(s, serial)?.state === 'device', 5000).then(() => performance.now());
+    const seenByRaw = raw.waitFor(serial, 'device', 5000);
+    const started = performance.now();
+    await adb.connect(sim.port);
+    const [pollerAt, rawAt] = await Promise.all([seenByPoller, seenByRaw]);
+    ours.push(pollerAt - started);
+    base.push((rawAt ?? NaN) - started);
+    await adb.disconnect(serial);
+    await waitForSnapshot(harness.supervisor, (s) => !deviceIn(s, serial), 5000);
+    // Each run measures one device appearing on a quiet system; floods are the burst figure's job.
+    await settle(100);
+  }
+  raw.close();
+  await harness.supervisor.dispose();
+  const okMedian = quantile(ours, 0.5) <= quantile(base, 0.5) + 5;
+  const okP95 = quantile(ours, 0.95) <= quantile(base, 0.95) + 20;
+  row('device appears (median / p95)', medP95(ours), `${medP95(base)} (raw track-devices socket)`, 'median <= baseline + 5 ms, p95 <= baseline + 20 ms', okMedian && okP95);
+  for (const sim of sims) await lab.remove(sim.port);
+}
+
+async function tcpDeviceVanishes(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
+  const harness = createPoller({ servers: [adb.address], pollIntervalMs: POLL_MS });
+  await harness.supervisor.start();
+  const raw = await RawTracker.open(adb.port);
+  const ours: number[] = [];
+  let rawMisses = 0;
+  const runs = Math.max(5, Math.round(RUNS / 3));
+  const rawWaitMs = 3000;
+  for (let i = 0; i < runs; i++) {
+    const sim = await lab.addDevice();
+    const serial = await adb.connect(sim.port);
+    await waitForSnapshot(harness.supervisor, (s) => deviceIn(s, serial)?.state === 'device', 5000);
+    await raw.waitFor(serial, 'device', 5000);
+    const gone = (s: Snapshot) => deviceIn(s, serial)?.state !== 'device';
+    const seenByPoller = waitForSnapshot(harness.supervisor, gone, POLL_MS + 3000).then(() => performance.now());
+    const rawGone = new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), rawWaitMs);
+      const check = () => {
+        if (raw.states.get(serial) !== 'device') {
+          clearTimeout(timer);
+          raw.off('list', check);
+          resolve(performance.now());
+        }
+      };
+      raw.on('list', check);
+    });
+    const started = performance.now();
+    await lab.unplug(sim.port);
+    ours.push((await seenByPoller) - started);
+    if ((await rawGone) === undefined) rawMisses++;
+    await adb.disconnect(serial);
+    await lab.remove(sim.port);
+  }
+  raw.close();
+  await harness.supervisor.dispose();
+  row(
+    `TCP device vanishes (poll ${POLL_MS} ms; median / p95)`,
+    medP95(ours),
+    `push stream alone: ${rawMisses} of ${runs} not seen within ${rawWaitMs / 1000} s (adb reports it after 60 s)`,
+    `p95 <= ${POLL_MS + 50} ms`,
+    quantile(ours, 0.95) <= POLL_MS + 50,
+  );
+}
+
+/** An empty worker, for the lifecycle baselines. */
+function emptyWorker(body: string): Promise<Worker> {
+  const worker = new Worker(`const { parentPort } = require('node:worker_threads'); ${body}; parentPort.postMessage('ready');`, { eval: true });
+  return new Promise((resolve) => worker.once('message', () => resolve(worker)));
+}
+
+async function lifecycle(adb: PrivateAdbServer): Promise<void> {
+  const stops: number[] = [];
+  const kills: number[] = [];
+  const hungStops: number[] = [];
+  const firstSnapshots: number[] = [];
+  const baseStops: number[] = [];
+  const baseKills: number[] = [];
+  const baseStarts: number[] = [];
+  const deadline = 200;
+  for (let i = 0; i < RUNS; i++) {
+    // Start to first snapshot, then graceful stop from idle.
+    const harness = createPoller({ servers: [adb.address], pollIntervalMs: POLL_MS }, { stopDeadlineMs: deadline, testHooks: { allowBusyLoop: true } });
+    const started = performance.now();
+    const first = new Promise<number>((resolve) => harness.supervisor.onDidChangeDevices(() => resolve(performance.now())));
+    await harness.supervisor.start();
+    firstSnapshots.push((await first) - started);
+    await settle(20);
+    let t = performance.now();
+    await harness.supervisor.stop();
+    stops.push(performance.now() - t);
+
+    // Force-kill from a busy loop.
+    await harness.supervisor.start();
+    harness.supervisor.sendTestBusyLoop();
+    await settle(5);
+    t = performance.now();
+    await harness.supervisor.kill();
+    kills.push(performance.now() - t);
+
+    // Graceful stop of a worker that cannot see the flag: deadline, then terminate.
+    await harness.supervisor.start();
+    harness.supervisor.sendTestBusyLoop();
+    await settle(5);
+    t = performance.now();
+    await harness.supervisor.stop();
+    hungStops.push(performance.now() - t - deadline);
+    await harness.supervisor.dispose();
+
+    // Baselines: an empty worker's start, polite exit, and terminate from a busy loop.
+    t = performance.now();
+    const idle = await emptyWorker("parentPort.on('message', () => { parentPort.close(); })");
+    baseStarts.push(performance.now() - t);
+    t = performance.now();
+    const exited = new Promise((resolve) => idle.once('exit', resolve));
+    idle.postMessage('stop');
+    await exited;
+    baseStops.push(performance.now() - t);
+    const busy = await emptyWorker("parentPort.on('message', () => { for (;;) {} })");
+    busy.postMessage('spin');
+    await settle(5);
+    t = performance.now();
+    await busy.terminate();
+    baseKills.push(performance.now() - t);
+  }
+  row('worker start to first snapshot (median / p95)', medP95(firstSnapshots), `${medP95(baseStarts)} (empty worker to first message)`, 'median <= 250 ms', quantile(firstSnapshots, 0.5) <= 250);
+  row('graceful stop from idle (median / p95)', medP95(stops), `${medP95(baseStops)} (empty worker, polite exit)`, 'p95 <= 10 ms', quantile(stops, 0.95) <= 10);
+  row('force-kill from a busy loop (median / p95)', medP95(kills), `${medP95(baseKills)} (terminate() of a spinning empty worker)`, 'p95 <= 10 ms', quantile(kills, 0.95) <= 10);
+  row(`stop of a hung worker, beyond the ${deadline} ms deadline (median / p95)`, medP95(hungStops), '-', 'p95 <= 20 ms', quantile(hungStops, 0.95) <= 20);
+}
+
+function probe(mode: 'poller' | 'empty', address: string): Promise<{ addedRssMb: number; cpuPercent: number }> {
+  const script = path.join(__dirname, 'probe.js');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [script, mode, address, String(IDLE_SECONDS)], { timeout: (IDLE_SECONDS + 60) * 1000 }, (error, stdout) =>
+      error ? reject(error) : resolve(JSON.parse(stdout.trim().split('\n').pop()!)),
+    );
+  });
+}
+
+async function memoryAndIdleCpu(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
+  const sims = await lab.addDevices(10);
+  for (const sim of sims) await adb.connect(sim.port);
+  // Side by side: the two probes run at the same time, on the same server, under the same load.
+  const [ours, base] = await Promise.all([probe('poller', adb.address), probe('empty', adb.address)]);
+  row('extra RSS of the worker', `${ours.addedRssMb.toFixed(1)} MB`, `${base.addedRssMb.toFixed(1)} MB (empty worker)`, '<= 25 MB', ours.addedRssMb <= 25);
+  row(
+    `idle CPU with 10 devices over ${IDLE_SECONDS} s (whole host process)`,
+    `${ours.cpuPercent.toFixed(2)} % of a core`,
+    `${base.cpuPercent.toFixed(2)} % (empty worker)`,
+    '<= 0.5 %',
+    ours.cpuPercent <= 0.5,
+  );
+  for (const sim of sims) {
+    await adb.disconnect(sim.serial);
+    await lab.remove(sim.port);
+  }
+}
+
+async function burst(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
+  const sims = await lab.addDevices(BURST);
+  const harness = createPoller({ servers: [adb.address], pollIntervalMs: POLL_MS });
+  await harness.supervisor.start();
+  const raw = await RawTracker.open(adb.port);
+  const serials = sims.map((sim) => `127.0.0.1:${sim.port}`);
+  const allReady = (s: Snapshot) => serials.every((serial) => deviceIn(s, serial)?.state === 'device');
+  const seenByPoller = waitForSnapshot(harness.supervisor, allReady, 60_000).then(() => performance.now());
+  const rawAll = new Promise<number>((resolve) => {
+    const check = () => {
+      if (serials.every((serial) => raw.states.get(serial) === 'device')) {
+        raw.off('list', check);
+        resolve(performance.now());
+      }
+    };
+    raw.on('list', check);
+  });
+  const messagesBefore = harness.snapshots.length;
+  await Promise.all(sims.map((sim) => adb.connect(sim.port)));
+  const lastAttach = performance.now();
+  const [pollerAt, rawAt] = await Promise.all([seenByPoller, rawAll]);
+  const messages = harness.snapshots.length - messagesBefore;
+  await waitForSnapshot(harness.supervisor, (s) => serials.every((serial) => deviceIn(s, serial)?.details !== undefined), 60_000);
+  const reads = await Promise.all(sims.map((sim) => lab.getpropCount(sim.port)));
+  const exactlyOnce = reads.every((count) => count === 1);
+  row(
+    `${BURST} devices attached in a burst: all shown after the last attach`,
+    `${ms(pollerAt - lastAttach)} (${messages} snapshot messages)`,
+    `${ms(rawAt - lastAttach)} (raw track-devices socket)`,
+    '<= 500 ms',
+    pollerAt - lastAttach <= 500,
+  );
+  row(`${BURST}-device burst: details reads per device`, exactlyOnce ? 'exactly 1 each' : `min ${Math.min(...reads)}, max ${Math.max(...reads)}`, '-', 'exactly once', exactlyOnce);
+  raw.close();
+  await harness.supervisor.dispose();
+  await Promise.all(serials.map((serial) => adb.disconnect(serial)));
+}
+
+function settle(msToWait: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, msToWait));
+}
+
+async function main(): Promise<void> {
+  const [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
+  try {
+    await deviceAppears(adb, lab);
+    await tcpDeviceVanishes(adb, lab);
+    await lifecycle(adb);
+    await memoryAndIdleCpu(adb, lab);
+    await burst(adb, lab);
+  } finally {
+    await Promise.all([adb.stop(), lab.close()]);
+  }
+  console.log(`\nRuns: ${RUNS}; idle period ${IDLE_SECONDS} s; burst ${BURST}; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log('| what | Android Device Watcher | baseline, same run | target | met |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.what} | ${r.ours} | ${r.baseline} | ${r.target} | ${r.met ? 'yes' : 'no'} |`);
+  process.exitCode = rows.every((r) => r.met) ? 0 : 2;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
