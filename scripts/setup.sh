@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(adb)
+# adb for the tests and demo; chromium, ripgrep and libkrb5-dev for the real VS Code (code-server).
+packages=(adb chromium ripgrep libkrb5-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

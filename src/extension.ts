@@ -1,34 +1,68 @@
-// Activation: start the device poller in its worker and log what it sees; deactivation returns
-// the poller's dispose promise so VS Code waits for a clean stop.
+// Activation wires the parts together and collects every disposable the moment it is made.
+// activate() returns at once (the worker starts in the background); deactivate() returns the
+// poller's dispose promise so VS Code waits for a clean stop.
 
 import * as vscode from 'vscode';
+import { DisposableStore } from './common/events';
+import { AdbStatus } from './model/adbStatus';
+import { DeviceSelection } from './model/selection';
 import { DEFAULT_POLLER_CONFIG } from './poller/protocol';
 import { PollerSupervisor } from './supervisor/pollerSupervisor';
+import { AndroidDeviceWatcherApi, createApi } from './ui/api';
+import { registerCommands } from './ui/commands';
+import { exportSelection } from './ui/selectionExports';
+import { SettingsSync } from './ui/settingsSync';
+import { DeviceStatusBar } from './ui/statusBar';
 
 let supervisor: PollerSupervisor | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Android Device Watcher', { log: true });
-  context.subscriptions.push(log);
+export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcherApi {
+  const store = new DisposableStore();
+  context.subscriptions.push(store);
+  const log = store.add(vscode.window.createOutputChannel('Android Device Watcher', { log: true }));
+  const adb = store.add(new AdbStatus());
 
   const poller = new PollerSupervisor({
     workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
     config: DEFAULT_POLLER_CONFIG,
   });
   supervisor = poller;
-  context.subscriptions.push(
-    poller.onLog(({ level, message }) => log[level](message)),
-    poller.onDidChangeState(({ previous, state, reason }) =>
-      log.info(`poller ${previous} -> ${state}${reason ? ` (${reason})` : ''}`),
-    ),
+  // deactivate() normally disposes it first; this covers a host that only disposes subscriptions.
+  store.add({ dispose: () => void poller.dispose() });
+  const settings = store.add(new SettingsSync(adb, log, (config, stopDeadlineMs) => poller.reconfigure(config, stopDeadlineMs)));
+
+  store.add(poller.onLog(({ level, message }) => log[level](message)));
+  store.add(poller.onDidChangeState(({ previous, state, reason }) => log.info(`watcher ${previous} -> ${state}${reason ? ` (${reason})` : ''}`)));
+  store.add(
     poller.onDidChangeDevices(({ changes }) => {
-      for (const device of changes.added) log.info(`device added: ${device.serial} (${device.state})`);
-      for (const device of changes.changed) log.info(`device changed: ${device.serial} (${device.state})`);
-      for (const device of changes.removed) log.info(`device removed: ${device.serial}`);
+      for (const device of changes.added) log.info(`device added: ${device.serial} on ${device.server} (${device.state})`);
+      for (const device of changes.changed) log.debug(`device changed: ${device.serial} on ${device.server} (${device.state})`);
+      for (const device of changes.removed) log.info(`device removed: ${device.serial} on ${device.server}`);
     }),
   );
-  // Not awaited: activation returns at once; a failed start is logged and shown as the poller's state.
-  poller.start().catch((error: Error) => log.error(`the device poller did not start: ${error.message}`));
+
+  const selection = store.add(new DeviceSelection(poller, context.workspaceState));
+  store.add(new DeviceStatusBar(poller, selection, adb));
+  store.add(registerCommands({ supervisor: poller, selection, adb, log }));
+  const exports = store.add(
+    exportSelection(poller, selection, context.environmentVariableCollection, {
+      setAndroidSerial: () => settings.settings.setAndroidSerial,
+      notifyOnDisconnect: () => settings.settings.notifyOnDisconnect,
+    }),
+  );
+  store.add(vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('androidDeviceWatcher.setAndroidSerial') && exports.refresh()));
+  const api = createApi(poller, selection, store);
+
+  // Not awaited: activation returns at once; a failed start shows as the watcher's state.
+  void (async () => {
+    try {
+      await poller.reconfigure(await settings.pollerConfig(), settings.settings.stopDeadlineMs);
+      await poller.start();
+    } catch (error) {
+      log.error(`the device watcher did not start: ${(error as Error).message}`);
+    }
+  })();
+  return api;
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -8,26 +8,7 @@ import Connection from '@devicefarmer/adbkit/dist/src/adb/connection';
 import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
 import Protocol from '@devicefarmer/adbkit/dist/src/adb/protocol';
 import { DeviceDetails } from './protocol';
-
-export interface AdbServerAddress {
-  host: string;
-  port: number;
-}
-
-/** `host:port`, `[v6]:port` or `port`; undefined when malformed. */
-export function parseServerAddress(text: string): AdbServerAddress | undefined {
-  const trimmed = text.trim();
-  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):)?(\d{1,5})$/.exec(trimmed);
-  if (!match) {
-    return undefined;
-  }
-  const port = Number(match[3]);
-  if (port < 1 || port > 65535) {
-    return undefined;
-  }
-  const host = match[1] ?? match[2] ?? '127.0.0.1';
-  return { host, port };
-}
+import { AdbServerAddress } from './serverAddress';
 
 class AdbError extends Error {
   constructor(message: string, readonly code?: string) {

@@ -2,7 +2,8 @@
 // merges every server's device list, fetches details once per device, and publishes one
 // snapshot per change burst with the changes since the last one.
 
-import { AdbServerClient, parseServerAddress } from './adbServerClient';
+import { AdbServerClient } from './adbServerClient';
+import { parseServerAddress } from './serverAddress';
 import { Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from './protocol';
 import { ServerWatcher } from './serverWatcher';
 

@@ -214,6 +214,29 @@ export class PollerSupervisor {
     }
   }
 
+  /**
+   * New settings. The stop deadline applies at once; a changed poller config restarts a live
+   * worker (keeping it paused if it was), since the worker reads its config once at start.
+   */
+  async reconfigure(config: PollerConfig, stopDeadlineMs = this.options.stopDeadlineMs): Promise<void> {
+    if (this.disposePromise) {
+      throw new DisposedError();
+    }
+    this.options.stopDeadlineMs = stopDeadlineMs;
+    if (JSON.stringify(config) === JSON.stringify(this.options.config)) {
+      return;
+    }
+    this.options.config = config;
+    if (this.currentState === 'starting' || this.currentState === 'running' || this.currentState === 'paused') {
+      this.log('info', 'settings changed; restarting the device poller');
+      await this.restart();
+    }
+  }
+
+  get config(): PollerConfig {
+    return this.options.config;
+  }
+
   /** Graceful: the worker closes its sockets and exits; past the deadline it is terminated. */
   stop(): Promise<void> {
     if (this.disposePromise) {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { detailsFromGetprop, parseServerAddress } from '../../src/poller/adbServerClient';
+import { detailsFromGetprop } from '../../src/poller/adbServerClient';
+import { parseServerAddress } from '../../src/poller/serverAddress';
 
 describe('adb server addresses', () => {
   it('accepts host:port, [v6]:port and a bare port', () => {

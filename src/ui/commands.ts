@@ -1,0 +1,89 @@
+// Every command of the extension. Commands that control the poller report failures in the log and
+// a notice; none throws into VS Code.
+
+import * as vscode from 'vscode';
+import { DisposableStore } from '../common/events';
+import { AdbStatus } from '../model/adbStatus';
+import { DeviceSelection } from '../model/selection';
+import { Device } from '../poller/protocol';
+import { parseServerAddress } from '../poller/serverAddress';
+import { PollerSupervisor } from '../supervisor/pollerSupervisor';
+import { showDevicePicker } from './devicePicker';
+import { deviceName } from './deviceText';
+
+export interface CommandDeps {
+  supervisor: PollerSupervisor;
+  selection: DeviceSelection;
+  adb: AdbStatus;
+  log: vscode.LogOutputChannel;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable {
+  const store = new DisposableStore();
+  const { supervisor, selection, log } = deps;
+
+  const copySerial = async (device: Device) => {
+    await vscode.env.clipboard.writeText(device.serial);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0}', device.serial));
+  };
+  const openShell = (device: Device) => openAdbShell(deps, device);
+  const pick = () => showDevicePicker({ ...deps, copySerial, openShell });
+
+  const control = (name: string, action: () => Promise<void> | void) => async () => {
+    try {
+      await action();
+    } catch (error) {
+      const message = (error as Error).message;
+      log.error(`${name}: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Device watcher: {0}', message));
+    }
+  };
+
+  const register = (id: string, callback: (...args: unknown[]) => unknown) =>
+    store.add(vscode.commands.registerCommand(`androidDeviceWatcher.${id}`, callback));
+
+  register('pickDevice', pick);
+  register('refresh', control('refresh', () => supervisor.refresh()));
+  register('pause', control('pause', () => supervisor.pause()));
+  register('resume', control('resume', () => supervisor.resume()));
+  register('start', control('start', () => supervisor.start()));
+  register('stop', control('stop', () => supervisor.stop()));
+  register('kill', control('kill', () => supervisor.kill()));
+  register('restart', control('restart', () => supervisor.restart()));
+  register('showLog', () => log.show());
+  register('copySelectedSerial', async () => {
+    const selected = selection.selected;
+    if (selected) await copySerial(selected.device);
+  });
+  register('openShell', async () => {
+    const selected = selection.selected;
+    if (selected) await openShell(selected.device);
+  });
+  // For `${command:androidDeviceWatcher.selectedSerial}` in launch.json and tasks.json: the
+  // selected serial, or the picker when nothing is selected; undefined (cancelled) aborts the launch.
+  register('selectedSerial', async () => {
+    const selected = selection.selected;
+    if (selected) return selected.serial;
+    return (await pick())?.serial;
+  });
+  return store;
+}
+
+/** `adb -H host -P port -s serial shell` as an argument list: no shell ever parses device data. */
+async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
+  const adb = deps.adb.search?.found;
+  if (!adb) {
+    const setPath = vscode.l10n.t('Set adb Path');
+    const choice = await vscode.window.showErrorMessage(vscode.l10n.t('adb not found: set androidDeviceWatcher.adbPath or ANDROID_HOME.'), setPath);
+    if (choice === setPath) await vscode.commands.executeCommand('workbench.action.openSettings', 'androidDeviceWatcher.adbPath');
+    return;
+  }
+  const server = parseServerAddress(device.server) ?? { host: '127.0.0.1', port: 5037 };
+  const terminal = vscode.window.createTerminal({
+    name: vscode.l10n.t('adb shell: {0}', deviceName(device)),
+    shellPath: adb.path,
+    shellArgs: ['-H', server.host, '-P', String(server.port), '-s', device.serial, 'shell'],
+    iconPath: new vscode.ThemeIcon('device-mobile'),
+  });
+  terminal.show();
+}

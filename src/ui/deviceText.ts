@@ -1,0 +1,127 @@
+// How a device and the poller read to a user: names, icons, details and the fix for each state.
+// Device data is shown as plain text only (labels do not render markup; tooltips escape it).
+
+import * as vscode from 'vscode';
+import { Device } from '../poller/protocol';
+import { PollerState } from '../supervisor/pollerSupervisor';
+
+/** Device data in a label that renders `$(icon)`: shown as typed, never as an icon. */
+export function plain(text: string): string {
+  return text.replace(/\$\(/g, '\\$(');
+}
+
+export function deviceName(device: Device): string {
+  const details = device.details;
+  if (details?.model) {
+    return details.manufacturer && !details.model.toLowerCase().startsWith(details.manufacturer.toLowerCase())
+      ? `${details.manufacturer} ${details.model}`
+      : details.model;
+  }
+  // The list's model field has spaces turned into underscores by adb.
+  return device.model ? device.model.replace(/_/g, ' ') : device.serial;
+}
+
+export function deviceIcon(device: Device): string {
+  switch (device.connection) {
+    case 'emulator':
+      return '$(vm)';
+    case 'tcp':
+      return '$(broadcast)';
+    default:
+      return '$(device-mobile)';
+  }
+}
+
+export function connectionLabel(device: Device): string {
+  switch (device.connection) {
+    case 'emulator':
+      return vscode.l10n.t('emulator');
+    case 'tcp':
+      return vscode.l10n.t('Wi-Fi / TCP');
+    default:
+      return vscode.l10n.t('USB');
+  }
+}
+
+export function stateLabel(state: string): string {
+  switch (state) {
+    case 'device':
+      return vscode.l10n.t('ready');
+    case 'offline':
+      return vscode.l10n.t('offline');
+    case 'unauthorized':
+      return vscode.l10n.t('unauthorized');
+    case 'authorizing':
+      return vscode.l10n.t('authorizing');
+    case 'connecting':
+      return vscode.l10n.t('connecting');
+    case 'no permissions':
+      return vscode.l10n.t('no permissions');
+    default:
+      return state;
+  }
+}
+
+/** What the user can do about a device that is not ready; undefined when it is ready. */
+export function stateFix(device: Device): string | undefined {
+  switch (device.state) {
+    case 'device':
+      return undefined;
+    case 'unauthorized':
+      return vscode.l10n.t('Accept the "Allow USB debugging" prompt on the device.');
+    case 'authorizing':
+      return vscode.l10n.t('Waiting for the device to accept the adb key.');
+    case 'offline':
+      return device.connection === 'tcp'
+        ? vscode.l10n.t('The device stopped answering: check that it is on the same network, or reconnect it.')
+        : vscode.l10n.t('Reconnect the cable, or run "adb reconnect offline".');
+    case 'no permissions':
+      return vscode.l10n.t('adb may not open the USB device: add a udev rule for it (or join the plugdev group).');
+    case 'connecting':
+      return vscode.l10n.t('adb is connecting to the device.');
+    case 'recovery':
+    case 'sideload':
+    case 'bootloader':
+    case 'rescue':
+      return vscode.l10n.t('The device is in {0} mode: reboot it into Android to use it.', device.state);
+    default:
+      return vscode.l10n.t('adb reports the state "{0}".', device.state);
+  }
+}
+
+/** Android version, API level, ABI, state: the picker's detail line. */
+export function deviceSummary(device: Device): string {
+  const parts: string[] = [];
+  const details = device.details;
+  if (details?.androidRelease) parts.push(vscode.l10n.t('Android {0}', details.androidRelease));
+  if (details?.sdkLevel !== undefined) parts.push(vscode.l10n.t('API {0}', details.sdkLevel));
+  if (details?.abi) parts.push(details.abi);
+  parts.push(connectionLabel(device));
+  parts.push(stateLabel(device.state));
+  return parts.join(' · ');
+}
+
+export function pollerStateLabel(state: PollerState): string {
+  switch (state) {
+    case 'idle':
+      return vscode.l10n.t('not started');
+    case 'starting':
+      return vscode.l10n.t('starting');
+    case 'running':
+      return vscode.l10n.t('running');
+    case 'paused':
+      return vscode.l10n.t('paused');
+    case 'stopping':
+      return vscode.l10n.t('stopping');
+    case 'stopped':
+      return vscode.l10n.t('stopped');
+    case 'killed':
+      return vscode.l10n.t('force-killed');
+    case 'restarting':
+      return vscode.l10n.t('restarting after a crash');
+    case 'crashed':
+      return vscode.l10n.t('crashed');
+    case 'disposed':
+      return vscode.l10n.t('shut down');
+  }
+}

@@ -1,0 +1,355 @@
+// Runs the extension's tests in a real VS Code: code-server's web workbench in headless Chromium.
+//  1. the in-host mocha suite (out/test/vscode/suite/index.js) inside the real extension host, with its
+//     console forwarded here and its result taken from the workbench's automation hooks;
+//  2. "UI" mocha tests (out/test/vscode/ui/*.test.js) that run in this process and drive the same
+//     workbench like a user, through the page that uiTestContext() hands them.
+// Expects `npm run build` and `npx tsc -p .` to have run; installs code-server on first use.
+import { rmSync } from 'fs';
+import * as fs from 'fs/promises';
+import Mocha from 'mocha';
+import * as os from 'os';
+import * as path from 'path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import * as util from 'util';
+import { cleanupOnExit, projectRoot, startCodeServer, type CodeServer } from './codeServer';
+import { installCodeServer } from './installCodeServer';
+import { PrivateAdbServer } from '../../adb/privateAdbServer';
+
+const root = projectRoot();
+const inHostSuiteIndex = path.join(root, 'out', 'test', 'vscode', 'suite', 'index.js');
+const uiTestsDir = path.join(root, 'out', 'test', 'vscode', 'ui');
+const resultsDir = path.join(root, 'test-results');
+const overallTimeoutMs = Number(process.env.ADW_VSCODE_TEST_TIMEOUT_MS) || 180_000;
+// Forwards code-server's log and the browser console too, for when the workbench itself misbehaves.
+const verbose = process.env.ADW_VSCODE_TEST_VERBOSE === '1';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox', // runs as root in CI containers
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's chromium (playwright-core brings no browser of its own), headless, with a throw-away HOME. */
+export async function launchChromium(): Promise<Browser> {
+  // Chromium writes crash-report and dconf state under HOME even with Playwright's temp profile.
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-chromium-home-'));
+  const removeHome = (): void => rmSync(home, { recursive: true, force: true });
+  let unregisterHome = cleanupOnExit(removeHome);
+  try {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
+      // exitOnSignals() turns signals into process.exit, and Playwright kills its browser on exit.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+    // Again, now after Playwright's own exit handler: the browser dies before its HOME is removed.
+    unregisterHome();
+    unregisterHome = cleanupOnExit(removeHome);
+    browser.once('disconnected', () => {
+      removeHome();
+      unregisterHome();
+    });
+    return browser;
+  } catch (error) {
+    removeHome();
+    unregisterHome();
+    throw error;
+  }
+}
+
+interface TestCounts {
+  passed: number;
+  failed: number;
+}
+
+export type LaunchArguments = ReadonlyArray<readonly [string, string]>;
+
+/** The workbench's launch arguments that load this repo as the extension under development. */
+export function extensionDevelopmentPayload(server: CodeServer, extra: LaunchArguments = []): LaunchArguments {
+  return [['extensionDevelopmentPath', server.remoteUri(root)], ['skipWelcome', 'true'], ...extra];
+}
+
+export interface OpenWorkbenchOptions {
+  folder?: string;
+  /** Defaults to extensionDevelopmentPayload(server): the workbench with this extension loaded. */
+  payload?: LaunchArguments;
+  /** Runs before navigation: the place for page.exposeFunction and listeners. */
+  beforeNavigate?: (page: Page) => Promise<void>;
+}
+
+/**
+ * Opens the workbench in a fresh browser context and resolves once its status bar is visible.
+ * For outer (UI) tests that click around; close the page's context when done.
+ */
+export async function openWorkbench(browser: Browser, server: CodeServer, options: OpenWorkbenchOptions = {}): Promise<Page> {
+  const page = await newBrowserPage(browser);
+  try {
+    await loadWorkbench(page, server, options);
+    return page;
+  } catch (error) {
+    await page.context().close();
+    throw error;
+  }
+}
+
+/** A page in its own browser context (own storage: each workbench starts from the same state). */
+async function newBrowserPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  if (verbose) {
+    page.on('console', (message) => process.stderr.write(`[browser ${message.type()}] ${message.text()}\n`));
+  }
+  return page;
+}
+
+async function loadWorkbench(page: Page, server: CodeServer, options: OpenWorkbenchOptions): Promise<void> {
+  await options.beforeNavigate?.(page);
+  await page.goto(server.workbenchUrl({ folder: options.folder, payload: options.payload ?? extensionDevelopmentPayload(server) }));
+  await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outer UI tests
+
+export interface UiTestContext {
+  readonly server: CodeServer;
+  /** The private adb server the extension under test watches. */
+  readonly adb: PrivateAdbServer;
+  readonly browser: Browser;
+  /** A workbench with the extension loaded, shared by all UI tests. */
+  readonly workbench: Page;
+  /** Another workbench, e.g. with a different folder; closed by the runner at the end. */
+  openWorkbench(options?: OpenWorkbenchOptions): Promise<Page>;
+}
+
+let activeUiTestContext: UiTestContext | undefined;
+
+/** For `out/test/vscode/ui/*.test.js`: the live workbench, while runSuite runs them. */
+export function uiTestContext(): UiTestContext {
+  if (activeUiTestContext === undefined) {
+    throw new Error('UI tests run only under test/vscode/runner/runSuite (npm run test:vscode)');
+  }
+  return activeUiTestContext;
+}
+
+async function listTests(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter((name) => name.endsWith('.test.js')).sort().map((name) => path.join(dir, name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw error;
+  }
+}
+
+async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbServer, deadline: Deadline): Promise<TestCounts> {
+  const testFiles = await listTests(uiTestsDir);
+  if (testFiles.length === 0) {
+    console.log('UI tests: none found');
+    return { passed: 0, failed: 0 };
+  }
+  console.log(`\nUI tests (${testFiles.length} files, driving the workbench from outside)`);
+  // Created before loading, so that a workbench that fails to load still gets its screenshot.
+  const workbench = await newBrowserPage(browser);
+  const extraPages: Page[] = [];
+  let counts: TestCounts = { passed: 0, failed: 1 };
+  try {
+    await deadline.race(loadWorkbench(workbench, server, {}), 'the workbench for UI tests to load');
+    activeUiTestContext = {
+      server,
+      adb,
+      browser,
+      workbench,
+      async openWorkbench(options) {
+        const page = await openWorkbench(browser, server, options);
+        extraPages.push(page);
+        return page;
+      },
+    };
+    const mocha = uiTestMocha(testFiles, workbench);
+    const stats = await deadline.race(
+      new Promise<Mocha.Stats | undefined>((resolve) => {
+        const runner = mocha.run(() => resolve(runner.stats));
+      }),
+      'the UI tests',
+    );
+    counts = { passed: stats?.passes ?? 0, failed: stats?.failures ?? 1 };
+    console.log(`ui: ${counts.passed} passed, ${counts.failed} failed`);
+    return counts;
+  } finally {
+    activeUiTestContext = undefined;
+    await saveScreenshot(workbench, counts.failed === 0 ? 'vscode-ui' : 'vscode-ui-failed');
+    for (const page of [workbench, ...extraPages]) {
+      await page.context().close();
+    }
+  }
+}
+
+function uiTestMocha(testFiles: readonly string[], workbench: Page): Mocha {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 20_000, color: false });
+  // Each failing UI test leaves a screenshot of the workbench as it was.
+  mocha.suite.afterEach(async function screenshotOnFailure(this: Mocha.Context) {
+    if (this.currentTest?.state === 'failed') {
+      await saveScreenshot(workbench, `vscode-ui-failed-${this.currentTest.fullTitle()}`);
+    }
+  });
+  for (const file of testFiles) {
+    mocha.addFile(file);
+  }
+  return mocha;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The in-host suite
+
+// The closing line that suite/index.ts prints.
+const SUITE_SUMMARY = /^(\d+) passed, (\d+) failed$/;
+
+async function runInHostSuite(browser: Browser, server: CodeServer, deadline: Deadline): Promise<TestCounts> {
+  console.log('In-host suite (mocha inside the real extension host)');
+  const counts: TestCounts = { passed: 0, failed: 0 };
+  let suiteEnded = false;
+  let reportExit: (code: number) => void = () => undefined;
+  const suiteExit = new Promise<number>((resolve) => (reportExit = resolve)).finally(() => (suiteEnded = true));
+  // The workbench's automation hooks, as VS Code's own browser integration tests use them.
+  const exposeAutomationHooks = async (page: Page): Promise<void> => {
+    // Carries the extension host's console (printf-style arguments) and the workbench's own log.
+    await page.exposeFunction('codeAutomationLog', (_level: string, args: unknown) => {
+      if (suiteEnded) {
+        return; // the workbench's complaints while we close it are not the suite's output
+      }
+      const line = Array.isArray(args) ? util.format(...args) : util.format(args);
+      process.stdout.write(`${line}\n`);
+      const summary = SUITE_SUMMARY.exec(line);
+      if (summary) {
+        counts.passed = Number(summary[1]);
+        counts.failed = Number(summary[2]);
+      }
+    });
+    // 0 when the suite's run() resolved, 1 when it rejected.
+    await page.exposeFunction('codeAutomationExit', (code: number) => reportExit(code));
+    page.on('crash', () => reportExit(1));
+  };
+  const payload = extensionDevelopmentPayload(server, [['extensionTestsPath', server.remoteUri(inHostSuiteIndex)]]);
+  // Created before loading, so that a workbench that fails to load still gets its screenshot.
+  const page = await newBrowserPage(browser);
+  let exitCode = 1;
+  try {
+    await deadline.race(loadWorkbench(page, server, { payload, beforeNavigate: exposeAutomationHooks }), 'the workbench for the in-host suite to load');
+    exitCode = await deadline.race(suiteExit, 'the in-host suite');
+    // A suite that failed before it could count (load error, crash) still counts as a failure.
+    return exitCode === 0 ? counts : { passed: counts.passed, failed: Math.max(counts.failed, 1) };
+  } finally {
+    await saveScreenshot(page, exitCode === 0 ? 'vscode-suite' : 'vscode-suite-failed');
+    await page.context().close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** One overall time budget: every long wait races against it, so a hang ends in cleanup, not a stuck CI job. */
+class Deadline {
+  private readonly expired: Promise<never>;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(readonly ms: number) {
+    this.expired = new Promise<never>((_, reject) => {
+      this.timer = setTimeout(() => reject(new DeadlineExceeded(ms)), ms);
+    });
+    this.expired.catch(() => undefined); // rejections are observed through race()
+  }
+  race<T>(work: Promise<T>, what: string): Promise<T> {
+    return Promise.race([
+      work,
+      this.expired.catch((error: unknown) => {
+        throw error instanceof DeadlineExceeded ? new DeadlineExceeded(this.ms, what) : error;
+      }),
+    ]);
+  }
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+class DeadlineExceeded extends Error {
+  constructor(ms: number, during?: string) {
+    super(`timed out: the VS Code tests did not finish within ${ms / 1000} s${during ? ` (still waiting for ${during})` : ''}; set ADW_VSCODE_TEST_TIMEOUT_MS to change the limit`);
+  }
+}
+
+async function saveScreenshot(page: Page, name: string): Promise<void> {
+  const file = path.join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+  try {
+    await fs.mkdir(resultsDir, { recursive: true });
+    await page.screenshot({ path: file, timeout: 10_000 });
+    console.log(`screenshot: ${path.relative(root, file)}`);
+  } catch (error) {
+    console.error(`no screenshot ${path.relative(root, file)}: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+/** Screenshots of an earlier run would pass for this run's: remove ours (other tools share the folder). */
+async function removeOldScreenshots(): Promise<void> {
+  const names = await fs.readdir(resultsDir).catch(() => []);
+  await Promise.all(names.filter((name) => /^vscode-.*\.png$/.test(name)).map((name) => fs.rm(path.join(resultsDir, name), { force: true })));
+}
+
+export async function runSuite(): Promise<number> {
+  const started = Date.now();
+  await removeOldScreenshots();
+  // Outside the deadline: a cold install compiles native modules and takes a minute or more.
+  const install = await installCodeServer();
+  const deadline = new Deadline(overallTimeoutMs);
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let adb: PrivateAdbServer | undefined;
+  try {
+    // The extension watches a private adb server of the run's own, found through the variable
+    // adb itself honours; the tests attach simulated devices to it.
+    adb = await deadline.race(PrivateAdbServer.start(), 'the private adb server to start');
+    server = await deadline.race(
+      startCodeServer({
+        entryScript: install.entryScript,
+        folder: root,
+        // Reaches the extension host; smoke.test.ts checks it arrives.
+        env: { ADW_VSCODE_TEST_RUNNER: 'code-server', ANDROID_ADB_SERVER_PORT: String(adb.port) },
+        onOutput: verbose ? (chunk) => process.stderr.write(chunk) : undefined,
+      }),
+      'code-server to start',
+    );
+    console.log(`code-server ${install.version} on ${server.origin} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    browser = await deadline.race(launchChromium(), 'Chromium to start');
+    const inHost = await runInHostSuite(browser, server, deadline);
+    const ui = await runUiTests(browser, server, adb, deadline);
+    const total = { passed: inHost.passed + ui.passed, failed: inHost.failed + ui.failed };
+    console.log(`\nVS Code tests ${total.failed === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`vscode: ${total.passed} passed, ${total.failed} failed`);
+    return total.failed === 0 ? 0 : 1;
+  } catch (error) {
+    console.error(error instanceof Error ? (error instanceof DeadlineExceeded ? error.message : error.stack) : error);
+    return 1;
+  } finally {
+    deadline.dispose();
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await adb?.stop();
+  }
+}
+
+if (require.main === module) {
+  runSuite().then(
+    // process.exit, not exitCode: nothing left over (a stuck UI test, say) may keep the run alive.
+    (exitCode) => process.exit(exitCode),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,169 @@
+// The extension inside a real VS Code extension host, watching the run's private adb server
+// (ANDROID_ADB_SERVER_PORT) with simulated devices: the public API, the commands, selection,
+// ANDROID_SERIAL in a terminal, `${command:...}`, and settings applied live.
+
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { AdbHostClient } from '../../adb/privateAdbServer';
+import { SimulatedLab } from '../../sim/labClient';
+import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
+import type { Device } from '../../../src/poller/protocol';
+import type { PollerState } from '../../../src/supervisor/pollerSupervisor';
+
+const EXTENSION_ID = 'android-device-watcher.android-device-watcher';
+const SECTION = 'androidDeviceWatcher';
+
+export async function activeApi(): Promise<AndroidDeviceWatcherApi> {
+  const extension = vscode.extensions.getExtension<AndroidDeviceWatcherApi>(EXTENSION_ID)!;
+  return extension.activate();
+}
+
+/** Resolves when `predicate` holds, checked now and on every API event; rejects after `timeoutMs`. */
+export function until(api: AndroidDeviceWatcherApi, predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const subscriptions: vscode.Disposable[] = [];
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      subscriptions.forEach((s) => s.dispose());
+      if (error) reject(error);
+      else resolve();
+    };
+    const check = () => predicate() && finish();
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state ${api.pollerState}, devices ${JSON.stringify(api.devices.map((d) => [d.serial, d.state]))}`)), timeoutMs);
+    subscriptions.push(api.onDidChangeDevices(check), api.onDidChangePollerState(check), api.onDidChangeSelectedDevice(check));
+  });
+}
+
+const deviceBySerial = (api: AndroidDeviceWatcherApi, serial: string): Device | undefined => api.devices.find((d) => d.serial === serial);
+
+describe('device watcher in the real extension host', () => {
+  let api: AndroidDeviceWatcherApi;
+  let lab: SimulatedLab;
+  let adb: AdbHostClient;
+  const attached: string[] = [];
+
+  before(async () => {
+    const port = Number(process.env.ANDROID_ADB_SERVER_PORT);
+    assert.ok(port > 0, 'the runner passes its private adb server in ANDROID_ADB_SERVER_PORT');
+    adb = new AdbHostClient(port);
+    lab = await SimulatedLab.start();
+    api = await activeApi();
+  });
+  after(async () => {
+    for (const serial of attached) await adb.disconnect(serial).catch(() => undefined);
+    await lab?.close();
+  });
+
+  async function attach(options: Parameters<SimulatedLab['addDevice']>[0] = {}): Promise<string> {
+    const sim = await lab.addDevice(options);
+    const serial = await adb.connect(sim.port);
+    attached.push(serial);
+    return serial;
+  }
+
+  it('activates quickly and watches the adb server of ANDROID_ADB_SERVER_PORT', async () => {
+    await until(api, () => api.pollerState === 'running' && api.servers.some((s) => s.status === 'connected'), 10_000, 'running and connected');
+    assert.deepEqual(api.servers.map((s) => s.address), [`127.0.0.1:${process.env.ANDROID_ADB_SERVER_PORT}`]);
+  });
+
+  it('registers every command', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const id of ['pickDevice', 'refresh', 'pause', 'resume', 'start', 'stop', 'kill', 'restart', 'showLog', 'copySelectedSerial', 'openShell', 'selectedSerial']) {
+      assert.ok(all.includes(`${SECTION}.${id}`), `${SECTION}.${id} is registered`);
+    }
+  });
+
+  it('reports an attached device through the API, with its details, and selects it when nothing was selected', async () => {
+    const serial = await attach({ model: 'Pixel_8' });
+    await until(api, () => deviceBySerial(api, serial)?.details !== undefined, 10_000, 'device with details');
+    assert.equal(deviceBySerial(api, serial)?.state, 'device');
+    await until(api, () => api.selectedDevice !== undefined, 5000, 'a selection');
+    assert.equal(await vscode.commands.executeCommand(`${SECTION}.selectedSerial`), api.selectedDevice!.serial);
+  });
+
+  it('keeps a vanished selected device selected as disconnected, and takes it back when it returns', async () => {
+    const selectedSerial = api.selectedDevice!.serial;
+    const other = await attach();
+    await until(api, () => deviceBySerial(api, other)?.state === 'device', 10_000, 'second device');
+    await adb.disconnect(selectedSerial);
+    await until(api, () => api.selectedDevice?.present === false, 10_000, 'selected device disconnected');
+    assert.equal(api.selectedDevice?.serial, selectedSerial, 'never switched silently to another device');
+    await adb.connect(Number(selectedSerial.split(':')[1]));
+    await until(api, () => api.selectedDevice?.present === true && api.selectedDevice.ready, 10_000, 'selected device back');
+    assert.equal(api.selectedDevice?.serial, selectedSerial);
+  });
+
+  it('exports the selection as ANDROID_SERIAL to a new terminal', async () => {
+    const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'adw-term-')), 'serial.txt');
+    const terminal = vscode.window.createTerminal({ name: 'env probe', shellPath: '/bin/sh', shellArgs: ['-c', `printf %s "$ANDROID_SERIAL" > '${out}'`] });
+    await new Promise<void>((resolve) => {
+      const subscription = vscode.window.onDidCloseTerminal((closed) => {
+        if (closed === terminal) {
+          subscription.dispose();
+          resolve();
+        }
+      });
+    });
+    assert.equal(await fs.readFile(out, 'utf8'), api.selectedDevice!.serial);
+  });
+
+  it('runs pause, resume, stop, start, kill and restart from commands, with the states in order', async () => {
+    const states: PollerState[] = [];
+    const subscription = api.onDidChangePollerState((state) => states.push(state));
+    try {
+      await vscode.commands.executeCommand(`${SECTION}.pause`);
+      await vscode.commands.executeCommand(`${SECTION}.resume`);
+      await vscode.commands.executeCommand(`${SECTION}.stop`);
+      await vscode.commands.executeCommand(`${SECTION}.start`);
+      await vscode.commands.executeCommand(`${SECTION}.kill`);
+      await vscode.commands.executeCommand(`${SECTION}.restart`);
+      await until(api, () => api.pollerState === 'running', 10_000, 'running again');
+    } finally {
+      subscription.dispose();
+    }
+    assert.deepEqual(states, ['paused', 'running', 'stopping', 'stopped', 'starting', 'running', 'killed', 'starting', 'running']);
+  });
+
+  it('applies a settings change without a reload (a new poll interval restarts the watcher)', async () => {
+    const states: PollerState[] = [];
+    const subscription = api.onDidChangePollerState((state) => states.push(state));
+    const configuration = vscode.workspace.getConfiguration(SECTION);
+    try {
+      await configuration.update('pollIntervalMs', 500, vscode.ConfigurationTarget.Global);
+      await until(api, () => states.includes('running'), 10_000, 'restart after the settings change');
+      assert.deepEqual(states, ['stopping', 'stopped', 'starting', 'running']);
+    } finally {
+      subscription.dispose();
+      await configuration.update('pollIntervalMs', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('falls back to the local server when adbServers holds only bad addresses', async () => {
+    const configuration = vscode.workspace.getConfiguration(SECTION);
+    try {
+      await configuration.update('adbServers', ['not an address', 'host:99999'], vscode.ConfigurationTarget.Global);
+      // Nothing valid left: the default server stays watched, so the config is unchanged and no restart happens.
+      await until(api, () => api.pollerState === 'running', 5000, 'still running');
+      assert.deepEqual(api.servers.map((s) => s.address), [`127.0.0.1:${process.env.ANDROID_ADB_SERVER_PORT}`]);
+    } finally {
+      await configuration.update('adbServers', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('watches an added adb server next to the default one when the setting names both', async () => {
+    const configuration = vscode.workspace.getConfiguration(SECTION);
+    const local = `127.0.0.1:${process.env.ANDROID_ADB_SERVER_PORT}`;
+    try {
+      await configuration.update('adbServers', [local, '127.0.0.1:1'], vscode.ConfigurationTarget.Global);
+      await until(api, () => api.servers.length === 2 && api.servers[1].status === 'unreachable', 10_000, 'two servers');
+      assert.match(api.servers[1].error ?? '', /connection refused/);
+    } finally {
+      await configuration.update('adbServers', undefined, vscode.ConfigurationTarget.Global);
+      await until(api, () => api.servers.length === 1 && api.pollerState === 'running', 10_000, 'back to one server');
+    }
+  });
+});

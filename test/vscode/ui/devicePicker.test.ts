@@ -1,0 +1,214 @@
+/// <reference lib="dom" />
+// Outer UI tests: drive the real workbench like a user (status bar, picker, command palette) while
+// simulated devices come and go on the run's private adb server.
+
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { SimulatedLab } from '../../sim/labClient';
+import { uiTestContext } from '../runner/runSuite';
+
+const STATUS_ITEM = '[id$="androidDeviceWatcher.status"]';
+const PICKER_ROWS = '.quick-input-widget .monaco-list-row';
+const RESULTS = path.resolve(__dirname, '..', '..', '..', '..', 'test-results');
+
+async function statusText(page: Page): Promise<string> {
+  return (await page.locator(STATUS_ITEM).innerText()).trim();
+}
+
+/** Waits in the page itself (on every animation frame) until the status item's text matches. */
+async function waitForStatus(page: Page, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  await page.waitForFunction(
+    ({ selector, source, flags }) => new RegExp(source, flags).test((document.querySelector(selector) as HTMLElement | null)?.innerText ?? ''),
+    { selector: STATUS_ITEM, source: pattern.source, flags: pattern.flags },
+    { timeout: timeoutMs, polling: 'raf' },
+  );
+  return statusText(page);
+}
+
+async function pickerRows(page: Page): Promise<string[]> {
+  return page.locator(PICKER_ROWS).evaluateAll((rows) => rows.map((row) => (row as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator(PICKER_ROWS, { hasText: title }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+/** The palette's entries for our category, as a user sees them in this state. */
+async function paletteCommands(page: Page): Promise<string[]> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('>Android Devices: ');
+  await page.locator(PICKER_ROWS).first().waitFor({ state: 'visible' });
+  const rows = (await pickerRows(page)).filter((row) => row.startsWith('Android Devices:'));
+  await page.keyboard.press('Escape');
+  return rows;
+}
+
+describe('status bar and picker, driven like a user', function () {
+  let lab: SimulatedLab;
+  /** A workbench on a fresh folder of its own: its selection starts empty, whatever ran before. */
+  let page: Page;
+  const folders: string[] = [];
+  const figures: string[] = [];
+  const freshFolder = async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-ui-'));
+    folders.push(folder);
+    return folder;
+  };
+
+  before(async () => {
+    lab = await SimulatedLab.start();
+    page = await uiTestContext().openWorkbench({ folder: await freshFolder() });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await fs.mkdir(RESULTS, { recursive: true });
+      await page.screenshot({ path: path.join(RESULTS, `ui-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+    }
+  });
+  after(async () => {
+    await lab?.close();
+    for (const folder of folders) await fs.rm(folder, { recursive: true, force: true });
+    if (figures.length > 0) {
+      await fs.mkdir(RESULTS, { recursive: true });
+      await fs.writeFile(path.join(RESULTS, 'vscode-figures.txt'), `${figures.join('\n')}\n`);
+      console.log(figures.join('\n'));
+    }
+  });
+
+  it('shows the first device in the status bar soon after activation', async () => {
+    const { adb, openWorkbench } = uiTestContext();
+    const sim = await lab.addDevice({ model: 'Pixel_8', properties: { 'ro.product.manufacturer': 'Google', 'ro.product.model': 'Pixel 8' } });
+    await adb.connect(sim.port);
+    let itemAt = 0;
+    const fresh = await openWorkbench({
+      folder: await freshFolder(),
+      beforeNavigate: async (p) => {
+        await p.exposeFunction('adwStatusItemSeen', () => (itemAt ||= performance.now()));
+        // Notes the moment the extension's item first appears (activation + first render).
+        await p.addInitScript((selector) => {
+          const observer = new MutationObserver(() => {
+            if (document.querySelector(selector)) {
+              observer.disconnect();
+              (window as unknown as { adwStatusItemSeen(): void }).adwStatusItemSeen();
+            }
+          });
+          observer.observe(document, { childList: true, subtree: true });
+        }, STATUS_ITEM);
+      },
+    });
+    const text = await waitForStatus(fresh, /Pixel 8/, 15_000);
+    const shownAt = performance.now();
+    assert.match(text, /Pixel 8/);
+    figures.push(`status bar item appears -> first device shown: ${(shownAt - itemAt).toFixed(0)} ms`);
+    await fresh.context().close();
+  });
+
+  it('opens the picker from the status bar, with every simulated device and its state', async () => {
+    const { adb } = uiTestContext();
+    const unauthorized = await lab.addDevice({ state: 'unauthorized' });
+    await adb.connect(unauthorized.port).catch(() => undefined);
+    await waitForStatus(page, /Pixel 8/);
+    await page.locator(STATUS_ITEM).click();
+    // adb lists a new TCP device offline first; the row turns unauthorized in place.
+    await page.locator(PICKER_ROWS, { hasText: 'Allow USB debugging' }).waitFor({ state: 'visible', timeout: 10_000 });
+    const rows = await pickerRows(page);
+    assert.ok(rows.some((row) => /Google Pixel 8|Pixel 8/.test(row) && /selected/.test(row)), rows.join('\n'));
+    assert.ok(rows.some((row) => /unauthorized/.test(row) && /Allow USB debugging/.test(row)), rows.join('\n'));
+    assert.ok(rows.some((row) => /Pause watching/.test(row)), rows.join('\n'));
+  });
+
+  it('adds a device attached while the picker is open, and the status bar follows', async () => {
+    const { adb } = uiTestContext();
+    const before = await statusText(page);
+    const sim = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'samsung', 'ro.product.model': 'SM-S918B' } });
+    const started = performance.now();
+    await adb.connect(sim.port);
+    await page.locator(PICKER_ROWS, { hasText: `127.0.0.1:${sim.port}` }).waitFor({ state: 'visible', timeout: 10_000 });
+    const inPickerAt = performance.now();
+    const after = await waitForStatus(page, /\(\+\d+\)/);
+    figures.push(`device attach -> row in the open picker: ${(inPickerAt - started).toFixed(0)} ms`);
+    assert.notEqual(after, before);
+    await fs.mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'picker.png') });
+    await page.keyboard.press('Escape');
+  });
+
+  it('updates the status bar within moments of a device attaching', async () => {
+    const { adb } = uiTestContext();
+    const count = Number(/\(\+(\d+)\)/.exec(await statusText(page))?.[1] ?? 0);
+    const sim = await lab.addDevice();
+    const started = performance.now();
+    await adb.connect(sim.port);
+    await waitForStatus(page, new RegExp(`\\(\\+${count + 1}\\)`));
+    figures.push(`device attach -> status bar updated: ${(performance.now() - started).toFixed(0)} ms`);
+  });
+
+  it('runs pause / stop / force-kill / restart from the command palette, and the status bar says so', async () => {
+        await runCommand(page, 'Android Devices: Pause Device Watcher');
+    assert.match(await waitForStatus(page, /paused/), /paused/);
+    const whilePaused = await paletteCommands(page);
+    assert.ok(whilePaused.some((c) => c.includes('Resume Device Watcher')), whilePaused.join('\n'));
+    assert.ok(!whilePaused.some((c) => c.includes('Pause Device Watcher')), 'pause is hidden while paused');
+    await runCommand(page, 'Android Devices: Resume Device Watcher');
+    await waitForStatus(page, /\(\+\d+\)/);
+    await runCommand(page, 'Android Devices: Stop Device Watcher');
+    assert.match(await waitForStatus(page, /stopped/), /Device watcher stopped/);
+    const whileStopped = await paletteCommands(page);
+    assert.ok(whileStopped.some((c) => c.includes('Start Device Watcher')), whileStopped.join('\n'));
+    assert.ok(!whileStopped.some((c) => c.includes('Force-Kill')), 'force-kill is hidden with no worker');
+    await runCommand(page, 'Android Devices: Start Device Watcher');
+    await waitForStatus(page, /\(\+\d+\)/);
+    await runCommand(page, 'Android Devices: Force-Kill Device Watcher');
+    assert.match(await waitForStatus(page, /force-killed/), /force-killed/);
+    await runCommand(page, 'Android Devices: Restart Device Watcher');
+    await waitForStatus(page, /\(\+\d+\)/);
+  });
+
+  it('remembers the selection across a window reload', async function () {
+    this.timeout(60_000);
+        await page.locator(STATUS_ITEM).click();
+    const row = page.locator(PICKER_ROWS, { hasText: 'SM-S918B' });
+    await row.waitFor({ state: 'visible' });
+    await row.click();
+    await waitForStatus(page, /SM-S918B/);
+    // VS Code's web storage writes workspace state to IndexedDB after a short delay, with no
+    // event to wait for; a user does not reload within it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await page.reload();
+    assert.match(await waitForStatus(page, /SM-S918B/, 20_000), /SM-S918B/);
+  });
+
+  it('warns about a bad setting, naming it, and keeps working', async function () {
+    this.timeout(40_000);
+    const writeUserSettings = async (json: string) => {
+      await runCommand(page, 'Preferences: Open User Settings (JSON)');
+      const editor = page.locator('.editor-instance .monaco-editor textarea').first();
+      await editor.waitFor({ state: 'attached' });
+      await editor.focus();
+      await page.keyboard.press('Control+A');
+      // One input event: the editor's bracket and quote auto-closing does not apply to it.
+      await page.keyboard.insertText(json);
+      await page.keyboard.press('Control+S');
+      await page.keyboard.press('Control+W');
+    };
+    try {
+      await writeUserSettings('{ "androidDeviceWatcher.pollIntervalMs": 5 }');
+      const toast = page.locator('.notifications-toasts', { hasText: 'androidDeviceWatcher.pollIntervalMs' });
+      await toast.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.match(await toast.innerText(), /using 1000/);
+      assert.match(await statusText(page), /SM-S918B/);
+    } finally {
+      await writeUserSettings('{}');
+    }
+  });
+});
