@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore } from './common/events';
 import { AdbStatus } from './model/adbStatus';
+import { RecentLog } from './model/recentLog';
 import { DeviceSelection } from './model/selection';
 import { DEFAULT_POLLER_CONFIG } from './poller/protocol';
 import { PollerSupervisor } from './supervisor/pollerSupervisor';
@@ -31,7 +32,13 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
   store.add({ dispose: () => void poller.dispose() });
   const settings = store.add(new SettingsSync(adb, log, (config, stopDeadlineMs) => poller.reconfigure(config, stopDeadlineMs)));
 
-  store.add(poller.onLog(({ level, message }) => log[level](message)));
+  const recent = new RecentLog();
+  store.add(
+    poller.onLog(({ level, message, at }) => {
+      log[level](message);
+      recent.add(level, message, at);
+    }),
+  );
   store.add(poller.onDidChangeState(({ previous, state, reason }) => log.info(`watcher ${previous} -> ${state}${reason ? ` (${reason})` : ''}`)));
   store.add(
     poller.onDidChangeDevices(({ changes }) => {
@@ -43,7 +50,17 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
 
   const selection = store.add(new DeviceSelection(poller, context.workspaceState));
   store.add(new DeviceStatusBar(poller, selection, adb));
-  store.add(registerCommands({ supervisor: poller, selection, adb, log }));
+  store.add(
+    registerCommands({
+      supervisor: poller,
+      selection,
+      adb,
+      log,
+      recent,
+      settings: () => settings.settings,
+      extensionVersion: String((context.extension.packageJSON as { version?: string }).version),
+    }),
+  );
   const exports = store.add(
     exportSelection(poller, selection, context.environmentVariableCollection, {
       setAndroidSerial: () => settings.settings.setAndroidSerial,

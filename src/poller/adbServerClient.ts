@@ -124,6 +124,21 @@ export class AdbServerClient {
     return detailsFromGetprop(output.toString('utf8'));
   }
 
+  /** `adb connect ADDRESS`: adb answers OKAY even when it failed, so the reply text is the result. */
+  async connectDevice(address: string): Promise<string> {
+    return (await this.request(`host:connect:${address}`)).toString('utf8').trim();
+  }
+
+  /** The server's protocol version (`host:version`, hex): 41 for adb 1.0.41. */
+  async serverVersion(): Promise<number> {
+    return parseInt((await this.request('host:version')).toString('utf8'), 16);
+  }
+
+  /** `adb disconnect SERIAL`. */
+  async disconnectDevice(serial: string): Promise<string> {
+    return (await this.request(`host:disconnect:${serial}`)).toString('utf8').trim();
+  }
+
   /** Destroys every socket this client still holds (pause, stop). */
   closeAll(): void {
     for (const connection of [...this.openConnections]) {

@@ -2,13 +2,24 @@
 // return. adbkit's listDevicesWithPaths mis-parses TCP serials, so the lines are read here:
 //   SERIAL  STATE [explanation] key:value key:value ...
 // A state may hold spaces (`no permissions (...)`); unknown states and keys are kept, not dropped.
+//
+// The text comes from whatever answers on the server's port, so it is treated as hostile: every
+// pattern is linear in the line's length (a `(.*)$` after `\s+` went quadratic on a line holding a
+// `\r` or U+2028: 0.45 s for one 16 KB line), a serial with control characters is dropped (it could
+// not be passed to adb or put in ANDROID_SERIAL intact), a transport id must be a number, and one
+// reply yields at most MAX_DEVICES_PER_SERVER devices.
 
 import { ConnectionKind, Device, DeviceState, KNOWN_DEVICE_STATES } from './protocol';
 
 // Longest first so that `no permissions` wins over a one-word prefix.
 const MULTI_WORD_STATES = KNOWN_DEVICE_STATES.filter((state) => state.includes(' '));
-const KEY_VALUE = /^([a-z_]+):(.*)$/;
+const KEY_VALUE = /^([a-z_]+):([\s\S]*)$/;
 const MAX_LINE_LENGTH = 16 * 1024;
+/** More than any real server has (a USB bus takes 127 devices); keeps snapshots and the UI small. */
+export const MAX_DEVICES_PER_SERVER = 500;
+// C0 controls and DEL; tab is whitespace and never part of a serial.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const TRANSPORT_ID = /^\d{1,20}$/;
 
 export function connectionKindOf(serial: string): ConnectionKind {
   if (/^emulator-\d+$/.test(serial)) {
@@ -26,8 +37,8 @@ export function parseDeviceLine(server: string, rawLine: string): Device | undef
   if (line.length === 0 || line.length > MAX_LINE_LENGTH) {
     return undefined;
   }
-  const serialMatch = /^(\S+)\s+(.*)$/.exec(line);
-  if (!serialMatch) {
+  const serialMatch = /^(\S+)\s+([\s\S]*)$/.exec(line);
+  if (!serialMatch || CONTROL_CHARACTER.test(serialMatch[1])) {
     return undefined;
   }
   const serial = serialMatch[1];
@@ -36,7 +47,7 @@ export function parseDeviceLine(server: string, rawLine: string): Device | undef
   if (state) {
     rest = rest.slice(state.length).trim();
   } else {
-    const word = /^(\S+)\s*(.*)$/.exec(rest);
+    const word = /^(\S+)\s*([\s\S]*)$/.exec(rest);
     if (!word) {
       return undefined;
     }
@@ -76,7 +87,10 @@ export function parseDeviceLine(server: string, rawLine: string): Device | undef
         device.device = value;
         break;
       case 'transport_id':
-        device.transportId = value;
+        // Sent back to the server in `host:transport-id:N`: only ever a number.
+        if (TRANSPORT_ID.test(value)) {
+          device.transportId = value;
+        }
         break;
       default:
         break;
@@ -88,14 +102,33 @@ export function parseDeviceLine(server: string, rawLine: string): Device | undef
   return device;
 }
 
-/** Every device in a list reply; a serial listed twice keeps its last line. */
-export function parseDeviceList(server: string, text: string): Device[] {
+export interface DeviceListReport {
+  devices: Device[];
+  /** Non-blank lines that are not a device (no state, control characters in the serial, too long). */
+  ignoredLines: number;
+  /** Devices left out past MAX_DEVICES_PER_SERVER. */
+  droppedDevices: number;
+}
+
+/** Every device in a list reply, and what was left out; a serial listed twice keeps its last line. */
+export function readDeviceList(server: string, text: string): DeviceListReport {
   const bySerial = new Map<string, Device>();
+  let ignoredLines = 0;
+  let droppedDevices = 0;
   for (const line of text.split('\n')) {
     const device = parseDeviceLine(server, line);
-    if (device) {
+    if (!device) {
+      if (line.trim() !== '') ignoredLines++;
+    } else if (bySerial.size < MAX_DEVICES_PER_SERVER || bySerial.has(device.serial)) {
       bySerial.set(device.serial, device);
+    } else {
+      droppedDevices++;
     }
   }
-  return [...bySerial.values()];
+  return { devices: [...bySerial.values()], ignoredLines, droppedDevices };
+}
+
+/** Every device in a list reply; a serial listed twice keeps its last line. */
+export function parseDeviceList(server: string, text: string): Device[] {
+  return readDeviceList(server, text).devices;
 }

@@ -2,9 +2,9 @@
 // merges every server's device list, fetches details once per device, and publishes one
 // snapshot per change burst with the changes since the last one.
 
-import { AdbServerClient } from './adbServerClient';
+import { AdbServerClient, describeAdbError } from './adbServerClient';
 import { parseServerAddress } from './serverAddress';
-import { Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from './protocol';
+import { AdbCommand, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from './protocol';
 import { ServerWatcher } from './serverWatcher';
 
 export interface PollerSink {
@@ -114,6 +114,28 @@ export class DevicePoller {
 
   stop(): void {
     this.pause();
+  }
+
+  /** Runs a user's adb command on one server; the device lists then follow by push and poll. */
+  async runCommand(command: AdbCommand): Promise<{ ok: boolean; message: string }> {
+    const entry = this.watchers.get(command.server);
+    if (!entry) {
+      return { ok: false, message: `not watching an adb server at ${command.server}` };
+    }
+    try {
+      if (command.kind === 'version') {
+        const version = await entry.client.serverVersion();
+        return Number.isFinite(version) ? { ok: true, message: String(version) } : { ok: false, message: 'unreadable version' };
+      }
+      const reply =
+        command.kind === 'connect' ? await entry.client.connectDevice(command.address) : await entry.client.disconnectDevice(command.serial);
+      // adb says "connected to X" / "already connected to X" / "disconnected X"; anything else failed.
+      const ok = /^(connected to|already connected to|disconnected)\b/.test(reply);
+      entry.watcher.refresh();
+      return { ok, message: reply || (ok ? 'done' : 'no answer') };
+    } catch (error) {
+      return { ok: false, message: describeAdbError(error, command.server, this.config.adbPath, this.config.requestTimeoutMs) };
+    }
   }
 
   get openConnectionCount(): number {

@@ -110,6 +110,19 @@ export interface WorkerTestHooks {
   crashAfterMs?: number;
   /** Never answer pings (a hung event loop as far as the watchdog can tell). */
   ignorePings?: boolean;
+  /** On a `test-leak` message the worker keeps growing its heap (a runaway that must hit the heap cap). */
+  allowLeak?: boolean;
+  /** Answer `test-heap` with the worker's own `process.memoryUsage()` (soak runs and leak tests). */
+  reportHeap?: boolean;
+}
+
+/** The worker's `process.memoryUsage()`, as the `test-heap` hook reports it. */
+export interface WorkerMemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
 }
 
 export interface WorkerData {
@@ -117,14 +130,25 @@ export interface WorkerData {
   testHooks?: WorkerTestHooks;
 }
 
+/** One-off adb commands the user asks for (Wi-Fi connect / disconnect, Troubleshoot), run by the worker. */
+export type AdbCommand =
+  | { kind: 'connect'; server: string; address: string }
+  | { kind: 'disconnect'; server: string; serial: string }
+  | { kind: 'version'; server: string };
+
 // host -> worker
 export type HostMessage =
+  | { type: 'adb-command'; id: number; command: AdbCommand }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'refresh' }
   | { type: 'stop' }
   | { type: 'ping'; id: number }
-  | { type: 'test-busy-loop' };
+  | { type: 'test-busy-loop' }
+  /** Test hook only (`testHooks.allowLeak`): grow the heap until the worker runs out of memory. */
+  | { type: 'test-leak' }
+  /** Test hook only (`testHooks.reportHeap`): answer with the worker's memory usage. */
+  | { type: 'test-heap'; id: number };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -136,4 +160,7 @@ export type WorkerMessage =
   | { type: 'resumed' }
   | { type: 'stopped' }
   | { type: 'pong'; id: number }
-  | { type: 'log'; level: LogLevel; message: string };
+  | { type: 'adb-command-result'; id: number; ok: boolean; message: string }
+  | { type: 'log'; level: LogLevel; message: string }
+  /** Test hook only: the answer to `test-heap`. */
+  | { type: 'test-heap'; id: number; memory: WorkerMemoryUsage };

@@ -36,6 +36,9 @@ function onMessage(message: HostMessage): void {
     case 'refresh':
       poller.refresh();
       break;
+    case 'adb-command':
+      void poller.runCommand(message.command).then(({ ok, message: text }) => post({ type: 'adb-command-result', id: message.id, ok, message: text }));
+      break;
     case 'stop':
       // Graceful: close every socket and timer, say so, and let the thread end on its own.
       poller.stop();
@@ -50,9 +53,37 @@ function onMessage(message: HostMessage): void {
         }
       }
       break;
+    case 'test-leak':
+      if (testHooks.allowLeak) {
+        leakForever();
+      }
+      break;
+    case 'test-heap':
+      if (testHooks.reportHeap) {
+        const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+        post({ type: 'test-heap', id: message.id, memory: { rss, heapTotal, heapUsed, external, arrayBuffers } });
+      }
+      break;
     default:
       post({ type: 'log', level: 'warn', message: `unknown message from host: ${JSON.stringify(message)}` });
   }
+}
+
+/**
+ * Test hook only: a runaway that keeps every object it makes, a few MB of JS heap per turn, and
+ * yields between turns (it still answers pings): only the heap cap (`maxHeapMb`) can end it.
+ */
+function leakForever(): void {
+  const kept: unknown[][] = [];
+  const grow = (): void => {
+    const chunk: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      chunk.push({ i, text: `leak ${i}` });
+    }
+    kept.push(chunk);
+    setImmediate(grow);
+  };
+  grow();
 }
 
 port.on('message', onMessage);

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { backoffDelay, BackoffPolicy } from '../common/backoff';
 import { Emitter } from '../common/events';
 import {
+  AdbCommand,
   DeviceChanges,
   HostMessage,
   LogLevel,
@@ -13,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   Snapshot,
   WorkerData,
+  WorkerMemoryUsage,
   WorkerMessage,
   WorkerTestHooks,
 } from '../poller/protocol';
@@ -91,6 +93,12 @@ interface WorkerRun {
   pingId: number;
   timers: NodeJS.Timeout[];
   acks: Map<'paused' | 'resumed', () => void>;
+  commands: Map<number, (result: AdbCommandResult) => void>;
+}
+
+export interface AdbCommandResult {
+  ok: boolean;
+  message: string;
 }
 
 export class DisposedError extends Error {
@@ -109,6 +117,7 @@ export class PollerSupervisor {
   private restartTimer?: NodeJS.Timeout;
   private crashTimes: number[] = [];
   private wantPaused = false;
+  private commandId = 0;
   private lastSnapshot?: Snapshot;
   private error?: string;
 
@@ -237,6 +246,22 @@ export class PollerSupervisor {
     return this.options.config;
   }
 
+  /** Runs `adb connect` / `adb disconnect` in the worker; fails clearly when no worker runs. */
+  runAdbCommand(command: AdbCommand): Promise<AdbCommandResult> {
+    if (this.disposePromise) {
+      return Promise.reject(new DisposedError());
+    }
+    const run = this.run;
+    if (!run || this.currentState !== 'running') {
+      return Promise.resolve({ ok: false, message: `the device watcher is ${this.currentState}; start it first` });
+    }
+    const id = ++this.commandId;
+    return new Promise((resolve) => {
+      run.commands.set(id, resolve);
+      this.post({ type: 'adb-command', id, command });
+    });
+  }
+
   /** Graceful: the worker closes its sockets and exits; past the deadline it is terminated. */
   stop(): Promise<void> {
     if (this.disposePromise) {
@@ -331,6 +356,7 @@ export class PollerSupervisor {
       pingId: 0,
       timers: [],
       acks: new Map(),
+      commands: new Map(),
     };
     this.run = run;
 
@@ -411,6 +437,13 @@ export class PollerSupervisor {
       case 'log':
         this.log(message.level, message.message);
         break;
+      case 'adb-command-result':
+        run.commands.get(message.id)?.({ ok: message.ok, message: message.message });
+        run.commands.delete(message.id);
+        break;
+      case 'test-heap':
+        this.testHeapReplies.get(message.id)?.(message.memory);
+        break;
       default:
         break;
     }
@@ -439,6 +472,10 @@ export class PollerSupervisor {
       ack();
     }
     run.acks.clear();
+    for (const reply of run.commands.values()) {
+      reply({ ok: false, message: 'the device watcher stopped before adb answered' });
+    }
+    run.commands.clear();
     if (run !== this.run) {
       return;
     }
@@ -501,6 +538,31 @@ export class PollerSupervisor {
   /** Test-only: make the worker spin forever (needs `testHooks.allowBusyLoop`). */
   sendTestBusyLoop(): void {
     this.post({ type: 'test-busy-loop' });
+  }
+
+  /** Test-only: make the worker grow its heap until it hits `maxHeapMb` (needs `testHooks.allowLeak`). */
+  sendTestLeak(): void {
+    this.post({ type: 'test-leak' });
+  }
+
+  private readonly testHeapReplies = new Map<number, (memory: WorkerMemoryUsage) => void>();
+  private testHeapId = 0;
+
+  /** Test-only: the worker's own memory usage (needs `testHooks.reportHeap`); rejects after `timeoutMs`. */
+  testHeapUsage(timeoutMs = 2000): Promise<WorkerMemoryUsage> {
+    const id = ++this.testHeapId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.testHeapReplies.delete(id);
+        reject(new Error(`the worker did not report its heap within ${timeoutMs} ms (state ${this.currentState})`));
+      }, timeoutMs);
+      this.testHeapReplies.set(id, (memory) => {
+        clearTimeout(timer);
+        this.testHeapReplies.delete(id);
+        resolve(memory);
+      });
+      this.post({ type: 'test-heap', id });
+    });
   }
 
   private log(level: LogLevel, message: string): void {

@@ -4,18 +4,25 @@
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/events';
 import { AdbStatus } from '../model/adbStatus';
+import { RecentLog } from '../model/recentLog';
 import { DeviceSelection } from '../model/selection';
+import { WatcherSettings } from '../model/settings';
 import { Device } from '../poller/protocol';
 import { parseServerAddress } from '../poller/serverAddress';
 import { PollerSupervisor } from '../supervisor/pollerSupervisor';
 import { showDevicePicker } from './devicePicker';
 import { deviceName } from './deviceText';
+import { showTroubleshootReport } from './troubleshoot';
+import { connectOverWifi, disconnectDevice } from './wifi';
 
 export interface CommandDeps {
   supervisor: PollerSupervisor;
   selection: DeviceSelection;
   adb: AdbStatus;
   log: vscode.LogOutputChannel;
+  recent: RecentLog;
+  settings(): WatcherSettings;
+  extensionVersion: string;
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
@@ -27,7 +34,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0}', device.serial));
   };
   const openShell = (device: Device) => openAdbShell(deps, device);
-  const pick = () => showDevicePicker({ ...deps, copySerial, openShell });
+  const disconnect = async (device: Device) => void (await disconnectDevice(supervisor, device));
+  const pick = () => showDevicePicker({ ...deps, copySerial, openShell, disconnect });
 
   const control = (name: string, action: () => Promise<void> | void) => async () => {
     try {
@@ -39,7 +47,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     }
   };
 
-  const register = (id: string, callback: (...args: unknown[]) => unknown) =>
+  const register = (id: string, callback: (...args: never[]) => unknown) =>
     store.add(vscode.commands.registerCommand(`androidDeviceWatcher.${id}`, callback));
 
   register('pickDevice', pick);
@@ -58,6 +66,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
   register('openShell', async () => {
     const selected = selection.selected;
     if (selected) await openShell(selected.device);
+  });
+  register('troubleshoot', () => showTroubleshootReport(deps));
+  // Arguments (address, server) let other extensions and tests connect without the input box.
+  register('connectWifi', (address?: unknown, server?: unknown) =>
+    connectOverWifi(supervisor, typeof address === 'string' ? address : undefined, typeof server === 'string' ? server : undefined),
+  );
+  // Disconnects the given serial (or the selected device) on its adb server.
+  register('disconnectDevice', async (serial?: unknown) => {
+    const device =
+      typeof serial === 'string' ? supervisor.snapshot?.devices.find((d) => d.serial === serial) : selection.selected?.device;
+    if (!device) return { ok: false, message: `no device ${typeof serial === 'string' ? serial : 'selected'}` };
+    return disconnectDevice(supervisor, device);
   });
   // For `${command:androidDeviceWatcher.selectedSerial}` in launch.json and tasks.json: the
   // selected serial, or the picker when nothing is selected; undefined (cancelled) aborts the launch.

@@ -10,7 +10,7 @@ import { Device } from '../poller/protocol';
 import { PollerSupervisor } from '../supervisor/pollerSupervisor';
 import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, stateFix } from './deviceText';
 
-type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath';
+type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'connectWifi' | 'troubleshoot';
 
 interface PickerItem extends vscode.QuickPickItem {
   device?: Device;
@@ -25,6 +25,8 @@ const ACTION_COMMANDS: Record<Action, string> = {
   refresh: 'androidDeviceWatcher.refresh',
   showLog: 'androidDeviceWatcher.showLog',
   setAdbPath: 'workbench.action.openSettings',
+  connectWifi: 'androidDeviceWatcher.connectWifi',
+  troubleshoot: 'androidDeviceWatcher.troubleshoot',
 };
 
 export interface PickerDeps {
@@ -33,6 +35,7 @@ export interface PickerDeps {
   adb: AdbStatus;
   copySerial(device: Device): Promise<void>;
   openShell(device: Device): Promise<void>;
+  disconnect(device: Device): Promise<void>;
 }
 
 let openPicker: vscode.QuickPick<PickerItem> | undefined;
@@ -55,10 +58,12 @@ export function showDevicePicker(deps: PickerDeps): Promise<Device | undefined> 
 
   const copyButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('copy'), tooltip: vscode.l10n.t('Copy serial') };
   const shellButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('terminal'), tooltip: vscode.l10n.t('Open adb shell') };
+  const disconnectButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('debug-disconnect'), tooltip: vscode.l10n.t('Disconnect (adb disconnect)') };
+  const buttons = { copy: copyButton, shell: shellButton, disconnect: disconnectButton };
 
   const render = () => {
     const activeId = picker.activeItems[0]?.device?.id ?? picker.activeItems[0]?.action;
-    picker.items = buildItems(deps, copyButton, shellButton);
+    picker.items = buildItems(deps, buttons);
     const state = deps.supervisor.state;
     picker.busy = state === 'starting' || state === 'restarting' || state === 'stopping';
     picker.title = vscode.l10n.t('Android devices ({0}) — watcher {1}', deps.supervisor.snapshot?.devices.length ?? 0, pollerStateLabel(state));
@@ -77,7 +82,9 @@ export function showDevicePicker(deps: PickerDeps): Promise<Device | undefined> 
     store.add(
       picker.onDidTriggerItemButton(({ item, button }) => {
         if (!item.device) return;
-        void (button === copyButton ? deps.copySerial(item.device) : deps.openShell(item.device));
+        if (button === copyButton) void deps.copySerial(item.device);
+        else if (button === shellButton) void deps.openShell(item.device);
+        else if (button === disconnectButton) void deps.disconnect(item.device);
       }),
     );
     store.add(
@@ -104,7 +111,13 @@ export function showDevicePicker(deps: PickerDeps): Promise<Device | undefined> 
   });
 }
 
-function buildItems(deps: PickerDeps, copyButton: vscode.QuickInputButton, shellButton: vscode.QuickInputButton): PickerItem[] {
+interface RowButtons {
+  copy: vscode.QuickInputButton;
+  shell: vscode.QuickInputButton;
+  disconnect: vscode.QuickInputButton;
+}
+
+function buildItems(deps: PickerDeps, buttons: RowButtons): PickerItem[] {
   const { supervisor, selection, adb } = deps;
   const snapshot = supervisor.snapshot;
   const devices = snapshot?.devices ?? [];
@@ -135,7 +148,7 @@ function buildItems(deps: PickerDeps, copyButton: vscode.QuickInputButton, shell
       description: `${serial}${isSelected ? `  $(check) ${vscode.l10n.t('selected')}` : ''}`,
       detail: plain(fix ? `${deviceSummary(device)} — ${fix}` : deviceSummary(device)),
       device,
-      buttons: device.state === 'device' ? [copyButton, shellButton] : [copyButton],
+      buttons: [buttons.copy, ...(device.state === 'device' ? [buttons.shell] : []), ...(device.connection === 'tcp' ? [buttons.disconnect] : [])],
     };
   };
   const separator = (label: string): PickerItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
@@ -161,7 +174,7 @@ function buildItems(deps: PickerDeps, copyButton: vscode.QuickInputButton, shell
       description: `${plain(selected.serial)}  $(check) ${vscode.l10n.t('selected')}`,
       detail: vscode.l10n.t('Not connected now; it will be used again when it returns.'),
       device: selected.device,
-      buttons: [copyButton],
+      buttons: [buttons.copy],
     });
   }
   if (devices.length === 0 && supervisor.state === 'running' && unreachable.length < servers.length) {
@@ -184,6 +197,9 @@ function buildItems(deps: PickerDeps, copyButton: vscode.QuickInputButton, shell
     });
   }
   items.push({ label: `$(debug-restart) ${vscode.l10n.t('Restart the watcher')}`, action: 'restart', alwaysShow: true });
+  items.push(separator(vscode.l10n.t('Help')));
+  items.push({ label: `$(broadcast) ${vscode.l10n.t('Connect a device over Wi-Fi…')}`, action: 'connectWifi', alwaysShow: true });
+  items.push({ label: `$(question) ${vscode.l10n.t('Troubleshoot: my device does not show up')}`, action: 'troubleshoot', alwaysShow: true });
   items.push({ label: `$(output) ${vscode.l10n.t('Show log')}`, action: 'showLog', alwaysShow: true });
   return items;
 }

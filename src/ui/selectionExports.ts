@@ -29,6 +29,7 @@ export function exportSelection(
     setContext('pollerState', supervisor.state);
     setContext('hasSelection', !!selected);
     setContext('selectedDeviceReady', !!selected?.ready);
+    setContext('selectedDeviceTcp', selected?.device.connection === 'tcp');
     setContext('selectedSerial', selected?.serial ?? '');
     setContext('deviceCount', supervisor.snapshot?.devices.length ?? 0);
   };

@@ -88,7 +88,9 @@ export class DeviceStatusBar implements vscode.Disposable {
   private tooltip(): vscode.MarkdownString {
     const tip = new vscode.MarkdownString(undefined, true);
     // Command links only for our own commands; device data is escaped with appendText.
-    tip.isTrusted = { enabledCommands: ['androidDeviceWatcher.pickDevice', 'androidDeviceWatcher.showLog', 'androidDeviceWatcher.restart'] };
+    tip.isTrusted = {
+      enabledCommands: ['androidDeviceWatcher.pickDevice', 'androidDeviceWatcher.showLog', 'androidDeviceWatcher.restart', 'androidDeviceWatcher.troubleshoot'],
+    };
     tip.supportHtml = false;
     const snapshot = this.supervisor.snapshot;
     tip.appendMarkdown(`**${vscode.l10n.t('Android devices')}**\n\n`);
@@ -129,7 +131,7 @@ export class DeviceStatusBar implements vscode.Disposable {
       tip.appendMarkdown('\n\n');
     }
     tip.appendMarkdown(
-      `[${vscode.l10n.t('Pick device')}](command:androidDeviceWatcher.pickDevice) · [${vscode.l10n.t('Show log')}](command:androidDeviceWatcher.showLog) · [${vscode.l10n.t('Restart watcher')}](command:androidDeviceWatcher.restart)`,
+      `[${vscode.l10n.t('Pick device')}](command:androidDeviceWatcher.pickDevice) · [${vscode.l10n.t('Show log')}](command:androidDeviceWatcher.showLog) · [${vscode.l10n.t('Restart watcher')}](command:androidDeviceWatcher.restart) · [${vscode.l10n.t('Troubleshoot')}](command:androidDeviceWatcher.troubleshoot)`,
     );
     return tip;
   }

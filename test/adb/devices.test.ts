@@ -200,6 +200,24 @@ describe('device poller (real adb server, simulated devices)', function () {
     }
   });
 
+  it('connects and disconnects a Wi-Fi (TCP) device on request, and reports a failed connect', async () => {
+    const { supervisor } = await watch();
+    const sim = await lab.addDevice();
+    const serial = `127.0.0.1:${sim.port}`;
+    const connected = await supervisor.runAdbCommand({ kind: 'connect', server: adb.address, address: serial });
+    assert.deepEqual(connected, { ok: true, message: `connected to ${serial}` });
+    await waitForSnapshot(supervisor, (s) => deviceIn(s, serial)?.state === 'device', 5000, 'connected device');
+    const disconnected = await supervisor.runAdbCommand({ kind: 'disconnect', server: adb.address, serial });
+    assert.equal(disconnected.ok, true, disconnected.message);
+    await waitForSnapshot(supervisor, (s) => !deviceIn(s, serial), 5000, 'device gone');
+    const nobody = await findFreePort();
+    const failed = await supervisor.runAdbCommand({ kind: 'connect', server: adb.address, address: `127.0.0.1:${nobody}` });
+    assert.equal(failed.ok, false);
+    assert.match(failed.message, /failed to connect|cannot connect/);
+    const unknown = await supervisor.runAdbCommand({ kind: 'connect', server: '127.0.0.1:1', address: serial });
+    assert.deepEqual(unknown, { ok: false, message: 'not watching an adb server at 127.0.0.1:1' });
+  });
+
   it('says why a server is unreachable: nothing listening, not adb, silent', async () => {
     const [http, silent, freePort] = await Promise.all([startHttpServer(), startSilentServer(), findFreePort()]);
     try {

@@ -4,14 +4,14 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { connectionsTo } from '../../adb/pollerHarness';
-import { activeApi } from './watcher.test';
+import { activeApi, EXTENSION_ID } from './helpers';
 
 describe('deactivate', () => {
   it('disposes the watcher well inside VS Code shutdown budget, leaving no connection behind', async () => {
     const api = await activeApi();
     const port = Number(process.env.ANDROID_ADB_SERVER_PORT);
     assert.ok((await connectionsTo(port)) >= 1, 'the watcher holds its push stream while running');
-    const extension = vscode.extensions.getExtension('android-device-watcher.android-device-watcher')!;
+    const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
     // The very module VS Code loaded (same require cache), so this is the host's own deactivate.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const module = require(path.join(extension.extensionPath, 'dist', 'extension.js')) as { deactivate(): Promise<void> | undefined };

@@ -174,6 +174,24 @@ describe('status bar and picker, driven like a user', function () {
     await waitForStatus(page, /\(\+\d+\)/);
   });
 
+  it('connects a device over Wi-Fi from the picker, and it appears without a refresh', async () => {
+    const sim = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'OnePlus', 'ro.product.model': 'CPH2449' } });
+    await page.locator(STATUS_ITEM).click();
+    const connectRow = page.locator(PICKER_ROWS, { hasText: 'Connect a device over Wi-Fi' });
+    await connectRow.waitFor({ state: 'visible' });
+    await connectRow.click();
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Connect a device over Wi-Fi' }).waitFor({ state: 'visible' });
+    await input.fill('not an address!');
+    await page.locator('.quick-input-widget', { hasText: 'Use host:port' }).waitFor({ state: 'visible' });
+    await input.fill(`127.0.0.1:${sim.port}`);
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts', { hasText: `connected to 127.0.0.1:${sim.port}` }).waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator(STATUS_ITEM).click();
+    await page.locator(PICKER_ROWS, { hasText: 'CPH2449' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Escape');
+  });
+
   it('remembers the selection across a window reload', async function () {
     this.timeout(60_000);
         await page.locator(STATUS_ITEM).click();

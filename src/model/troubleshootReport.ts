@@ -1,0 +1,98 @@
+// The Troubleshoot report: everything needed to answer "my device does not show up", as a
+// Markdown document a user can read and paste into a bug report. Pure: the UI gathers the facts.
+
+import { AdbSearch } from './adbLocator';
+import { RecentLine } from './recentLog';
+import { Device, ServerState } from '../poller/protocol';
+
+export interface ServerFacts {
+  state: ServerState;
+  /** The server's protocol version (41 for adb 1.0.41), or why it could not be read. */
+  version?: number;
+  versionError?: string;
+}
+
+export interface TroubleshootFacts {
+  generatedAt: Date;
+  product: string;
+  environment: string[];
+  adb: AdbSearch;
+  /** `adb version` output's first line and the package version line, or an error. */
+  adbVersion?: { client?: number; text: string };
+  servers: ServerFacts[];
+  pollerState: string;
+  lastError?: string;
+  recent: readonly RecentLine[];
+  devices: readonly Device[];
+  settings: Record<string, unknown>;
+  fixFor(device: Device): string | undefined;
+}
+
+/** `Android Debug Bridge version 1.0.41` -> 41, the number the server reports. */
+export function adbClientProtocolVersion(versionText: string): number | undefined {
+  const match = /Android Debug Bridge version \d+\.\d+\.(\d+)/.exec(versionText);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Device data is untrusted: keep it inside a table cell and out of Markdown syntax. */
+function cell(text: string | number | undefined): string {
+  if (text === undefined || text === '') return '—';
+  return String(text).replace(/[\r\n]+/g, ' ').replace(/([\\`*_{}[\]()#+!|<>~])/g, '\\$1').slice(0, 300);
+}
+
+function serverHint(state: ServerState): string {
+  if (state.status === 'connected') return 'answering';
+  const error = state.error ?? '';
+  if (/connection refused/.test(error)) return 'No adb server runs there: run `adb start-server`, or turn on `androidDeviceWatcher.startAdbServer`.';
+  if (/not an adb server/.test(error)) return 'Another program uses this port: check `androidDeviceWatcher.adbServers` and `ANDROID_ADB_SERVER_PORT`.';
+  if (/did not answer/.test(error)) return 'The server is hung: `adb kill-server`, then `adb start-server`.';
+  if (/not found/.test(error)) return 'Install the Android SDK platform-tools, or set `androidDeviceWatcher.adbPath`.';
+  return 'See the log (Android Devices: Show Device Watcher Log).';
+}
+
+export function troubleshootReport(facts: TroubleshootFacts): string {
+  const out: string[] = [];
+  out.push(`# ${facts.product}: Troubleshoot`, '');
+  out.push(`Generated ${facts.generatedAt.toISOString()}.`, '');
+  for (const line of facts.environment) out.push(`- ${line}`);
+  out.push('', '## adb executable', '');
+  if (facts.adb.found) {
+    out.push(`- Found: \`${facts.adb.found.path}\` (from ${facts.adb.found.source})`);
+  } else {
+    out.push('- **Not found.** Install the Android SDK platform-tools (Debian: `apt install adb`) or set `androidDeviceWatcher.adbPath`.');
+  }
+  for (const tried of facts.adb.tried) out.push(`- Looked at ${tried.source}: \`${tried.path}\`: ${tried.problem}`);
+  if (facts.adbVersion) out.push(`- Version: ${facts.adbVersion.text.replace(/\n/g, '; ')}`);
+
+  out.push('', '## adb servers', '', '| server | status | server version | what to do |', '| --- | --- | --- | --- |');
+  for (const server of facts.servers) {
+    const client = facts.adbVersion?.client;
+    let version = server.version !== undefined ? String(server.version) : cell(server.versionError);
+    if (server.version !== undefined && client !== undefined) {
+      version += server.version === client ? ' (matches adb)' : ` (**adb is ${client}: mismatch**; adb restarts the server when they differ)`;
+    }
+    const status = server.state.status + (server.state.error ? `: ${cell(server.state.error)}` : '');
+    out.push(`| ${cell(server.state.address)} | ${status} | ${version} | ${serverHint(server.state)} |`);
+  }
+
+  out.push('', '## Device watcher', '', `- State: ${facts.pollerState}`);
+  if (facts.lastError) out.push(`- Last error: ${cell(facts.lastError)}`);
+  if (facts.recent.length > 0) {
+    out.push('- Recent warnings and errors:');
+    for (const line of facts.recent) out.push(`  - ${new Date(line.at).toISOString()} ${line.level}: ${cell(line.message)}`);
+  }
+
+  out.push('', '## Devices', '');
+  if (facts.devices.length === 0) {
+    out.push('No device is listed by any adb server. Check the cable and that USB debugging is on; for Wi-Fi, use "Connect a device over Wi-Fi" in the picker.');
+  } else {
+    out.push('| device | serial | server | state | what to do |', '| --- | --- | --- | --- | --- |');
+    for (const device of facts.devices) {
+      const name = device.details?.model ?? device.model;
+      out.push(`| ${cell(name)} | ${cell(device.serial)} | ${cell(device.server)} | ${cell(device.state)} | ${cell(facts.fixFor(device)) === '—' ? 'ready' : cell(facts.fixFor(device))} |`);
+    }
+  }
+
+  out.push('', '## Settings', '', '```json', JSON.stringify(facts.settings, null, 2), '```', '');
+  return out.join('\n');
+}

@@ -1,0 +1,75 @@
+// Gathers the facts for the Troubleshoot report (adb found and how, its version and each server's,
+// the watcher's state and recent problems, every device with its fix) and opens it as a document.
+
+import { execFile } from 'node:child_process';
+import * as vscode from 'vscode';
+import { AdbStatus } from '../model/adbStatus';
+import { RecentLog } from '../model/recentLog';
+import { adbClientProtocolVersion, ServerFacts, troubleshootReport } from '../model/troubleshootReport';
+import { WatcherSettings } from '../model/settings';
+import { PollerSupervisor } from '../supervisor/pollerSupervisor';
+import { stateFix } from './deviceText';
+
+export interface TroubleshootDeps {
+  supervisor: PollerSupervisor;
+  adb: AdbStatus;
+  recent: RecentLog;
+  settings(): WatcherSettings;
+  extensionVersion: string;
+}
+
+/** `adb version`, with an argument list and a deadline: a hung adb must not hang the report. */
+function adbVersion(adbPath: string): Promise<{ client?: number; text: string }> {
+  return new Promise((resolve) => {
+    execFile(adbPath, ['version'], { timeout: 5000, windowsHide: true }, (error, stdout) => {
+      if (error) {
+        resolve({ text: `\`adb version\` failed: ${error.message}` });
+        return;
+      }
+      const text = stdout.split('\n').filter((line) => /version/i.test(line)).join('\n').trim() || stdout.trim();
+      resolve({ client: adbClientProtocolVersion(stdout), text });
+    });
+  });
+}
+
+export async function buildTroubleshootReport(deps: TroubleshootDeps): Promise<string> {
+  const { supervisor, adb } = deps;
+  const settings = deps.settings();
+  const search = await adb.refresh(settings.adbPath, process.env);
+  const snapshot = supervisor.snapshot;
+  const states = snapshot?.servers ?? supervisor.config.servers.map((address) => ({ address, status: 'connecting' as const }));
+  const [version, servers] = await Promise.all([
+    search.found ? adbVersion(search.found.path) : Promise.resolve(undefined),
+    Promise.all(
+      states.map(async (state): Promise<ServerFacts> => {
+        const answer = await supervisor.runAdbCommand({ kind: 'version', server: state.address });
+        return answer.ok ? { state, version: Number(answer.message) } : { state, versionError: answer.message };
+      }),
+    ),
+  ]);
+  return troubleshootReport({
+    generatedAt: new Date(),
+    product: 'Android Device Watcher',
+    environment: [
+      `Extension ${deps.extensionVersion}; ${vscode.env.appName} ${vscode.version} (${vscode.env.appHost}); ${process.platform} ${process.arch}; Node ${process.versions.node}`,
+      `Remote: ${vscode.env.remoteName ?? 'none (local window)'}; the extension runs where adb and the devices are`,
+      `ANDROID_HOME=${process.env.ANDROID_HOME ?? '(unset)'}; ANDROID_SDK_ROOT=${process.env.ANDROID_SDK_ROOT ?? '(unset)'}; ANDROID_ADB_SERVER_PORT=${process.env.ANDROID_ADB_SERVER_PORT ?? '(unset)'}`,
+    ],
+    adb: search,
+    adbVersion: version,
+    servers,
+    pollerState: supervisor.state,
+    lastError: supervisor.lastError,
+    recent: deps.recent.entries,
+    devices: snapshot?.devices ?? [],
+    settings: { ...settings },
+    fixFor: stateFix,
+  });
+}
+
+export async function showTroubleshootReport(deps: TroubleshootDeps): Promise<vscode.TextDocument> {
+  const content = await buildTroubleshootReport(deps);
+  const document = await vscode.workspace.openTextDocument({ content, language: 'markdown' });
+  await vscode.window.showTextDocument(document, { preview: false });
+  return document;
+}
