@@ -1,6 +1,6 @@
 // `npm run bench`: the poller's figures, each side by side with a baseline measured in the same
 // run (this machine is shared and noisy), printed as a Markdown table.
-//   BENCH_RUNS (default 30), BENCH_IDLE_SECONDS (default 60), BENCH_BURST (default 200)
+//   BENCH_RUNS (default 30), BENCH_IDLE_SECONDS (default 60), BENCH_BURST (default 200), BENCH_ONLY
 
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
@@ -15,6 +15,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 const POLL_MS = 1000;
+/** BENCH_ONLY=appear,vanish,lifecycle,resources,burst runs a subset (all by default). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,resources,burst').split(','));
 
 interface Row {
   what: string;
@@ -249,11 +251,11 @@ function settle(msToWait: number): Promise<void> {
 async function main(): Promise<void> {
   const [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
   try {
-    await deviceAppears(adb, lab);
-    await tcpDeviceVanishes(adb, lab);
-    await lifecycle(adb);
-    await memoryAndIdleCpu(adb, lab);
-    await burst(adb, lab);
+    if (ONLY.has('appear')) await deviceAppears(adb, lab);
+    if (ONLY.has('vanish')) await tcpDeviceVanishes(adb, lab);
+    if (ONLY.has('lifecycle')) await lifecycle(adb);
+    if (ONLY.has('resources')) await memoryAndIdleCpu(adb, lab);
+    if (ONLY.has('burst')) await burst(adb, lab);
   } finally {
     await Promise.all([adb.stop(), lab.close()]);
   }

@@ -1,38 +1,13 @@
-// The poller without VS Code, in a terminal: `npm start` (until the editor demo takes over).
-// Watches the adb server on ANDROID_ADB_SERVER_PORT (default 5037) when one answers; otherwise
+// The poller without VS Code, in a terminal: `npm run watch-devices`.
+// Watches the adb server on ANDROID_ADB_SERVER_PORT (default 5037) when it has devices; otherwise
 // starts a private adb server with a small simulated lab. Ctrl-C stops everything it started.
 
-import { ChildProcess, fork } from 'node:child_process';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { DEFAULT_POLLER_CONFIG, Snapshot } from '../src/poller/protocol';
 import { PollerSupervisor } from '../src/supervisor/pollerSupervisor';
+import { adbServerWithDevices, RunningLab, startLab } from './simulatedLab';
 
 const WORKER_SCRIPT = path.resolve(__dirname, '..', '..', 'dist', 'worker.js');
-const LAB_CLI = path.resolve(__dirname, '..', 'test', 'sim', 'cli.js');
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Starts the simulated lab in its own process; resolves with its private adb server's port. */
-function startLab(): Promise<{ lab: ChildProcess; port: number }> {
-  const lab = fork(LAB_CLI, ['--devices', '4', '--unauthorized', '1', '--offline', '1', '--flapping', '1'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    lab.once('exit', (code) => reject(new Error(`the simulated lab exited (code ${code})`)));
-    lab.stdout!.on('data', (chunk: Buffer) => {
-      const match = /ANDROID_ADB_SERVER_PORT=(\d+)/.exec(chunk.toString());
-      if (match) resolve({ lab, port: Number(match[1]) });
-    });
-  });
-}
-
 function render(snapshot: Snapshot): string {
   const lines = snapshot.servers.map((s) => `server ${s.address}: ${s.status}${s.error ? ` (${s.error})` : ''}`);
   for (const d of snapshot.devices) {
@@ -45,10 +20,11 @@ function render(snapshot: Snapshot): string {
 async function main(): Promise<void> {
   const ownPort = Number(process.env.ANDROID_ADB_SERVER_PORT ?? 5037);
   let port = ownPort;
-  let lab: ChildProcess | undefined;
-  if (!(await answers(ownPort))) {
-    console.log(`no adb server on port ${ownPort}: starting a private one with simulated devices`);
-    ({ lab, port } = await startLab());
+  let lab: RunningLab | undefined;
+  if (!(await adbServerWithDevices(ownPort))) {
+    console.log(`no adb server with devices on port ${ownPort}: starting a private one with simulated devices`);
+    lab = await startLab(['--devices', '4', '--unauthorized', '1', '--offline', '1', '--flapping', '1']);
+    port = lab.port;
   }
   const poller = new PollerSupervisor({ workerScript: WORKER_SCRIPT, config: { ...DEFAULT_POLLER_CONFIG, servers: [`127.0.0.1:${port}`] } });
   poller.onDidChangeState(({ state, reason }) => console.log(`[poller] ${state}${reason ? `: ${reason}` : ''}`));
@@ -59,11 +35,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     clearInterval(keepAlive);
     await poller.dispose();
-    if (lab) {
-      const exited = new Promise((resolve) => lab!.once('exit', resolve));
-      lab.kill('SIGINT');
-      await exited;
-    }
+    await lab?.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

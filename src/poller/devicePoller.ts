@@ -24,7 +24,14 @@ const MAX_DETAILS_FAILURES = 3;
 /** Snapshots sent back to back before throttling to one per coalesceMs: a device's
  *  offline -> device pair is not delayed, a flood of 200 attaches is. */
 const PUBLISH_BURST = 8;
+/** Beyond this many devices the window between snapshots widens in proportion. */
+const DEVICES_PER_WINDOW = 25;
 const DETAILS_CONCURRENCY = 8;
+/** Details wait for the lists to be quiet this long: during an attach burst the adb server's
+ *  list updates come first (each getprop is work for the same server). */
+const DETAILS_QUIET_MS = 30;
+/** ...but never longer than this, so a device that keeps flapping still gets its details. */
+const DETAILS_MAX_DEFER_MS = 1000;
 
 export class DevicePoller {
   private readonly watchers = new Map<string, { client: AdbServerClient; watcher: ServerWatcher }>();
@@ -33,6 +40,9 @@ export class DevicePoller {
   private readonly details = new Map<string, DetailsEntry>();
   private readonly detailsQueue: Device[] = [];
   private detailsRunning = 0;
+  private lastListAt = 0;
+  private detailsDeferredSince?: number;
+  private detailsTimer?: NodeJS.Timeout;
   /** Bumped on pause: fetches cut off by closed sockets must not touch the new run's counters. */
   private detailsGeneration = 0;
   private published = new Map<string, Device>();
@@ -86,6 +96,9 @@ export class DevicePoller {
       watcher.stop();
     }
     this.detailsQueue.length = 0;
+    clearTimeout(this.detailsTimer);
+    this.detailsTimer = undefined;
+    this.detailsDeferredSince = undefined;
     this.detailsGeneration++;
     this.detailsRunning = 0;
     for (const entry of this.details.values()) {
@@ -147,6 +160,7 @@ export class DevicePoller {
   }
 
   private onDevices(server: string, devices: Device[]): void {
+    this.lastListAt = performance.now();
     this.listed.set(server, devices);
     for (const device of devices) {
       this.queueDetailsIfNeeded(device);
@@ -177,6 +191,22 @@ export class DevicePoller {
   }
 
   private pumpDetails(): void {
+    if (this.detailsQueue.length === 0 || !this.running) {
+      return;
+    }
+    const now = performance.now();
+    const quietFor = now - this.lastListAt;
+    this.detailsDeferredSince ??= now;
+    if (quietFor < DETAILS_QUIET_MS && now - this.detailsDeferredSince < DETAILS_MAX_DEFER_MS) {
+      if (!this.detailsTimer) {
+        this.detailsTimer = setTimeout(() => {
+          this.detailsTimer = undefined;
+          this.pumpDetails();
+        }, DETAILS_QUIET_MS - quietFor);
+      }
+      return;
+    }
+    this.detailsDeferredSince = undefined;
     while (this.running && this.detailsRunning < DETAILS_CONCURRENCY && this.detailsQueue.length > 0) {
       const device = this.detailsQueue.shift()!;
       const watcher = this.watchers.get(device.server);
@@ -226,7 +256,7 @@ export class DevicePoller {
         this.publish();
       });
     } else {
-      const wait = this.tokensRefilledAt + this.config.coalesceMs - performance.now();
+      const wait = this.tokensRefilledAt + this.publishWindowMs - performance.now();
       this.publishTimer = setTimeout(() => {
         this.publishTimer = undefined;
         this.publish();
@@ -234,9 +264,14 @@ export class DevicePoller {
     }
   }
 
+  /** Larger lists cost more to send and to redraw: one message per window grows with the list. */
+  private get publishWindowMs(): number {
+    return this.config.coalesceMs * Math.max(1, this.published.size / DEVICES_PER_WINDOW);
+  }
+
   private refillPublishTokens(): void {
     const now = performance.now();
-    const earned = Math.floor((now - this.tokensRefilledAt) / this.config.coalesceMs);
+    const earned = Math.floor((now - this.tokensRefilledAt) / this.publishWindowMs);
     if (earned > 0) {
       this.publishTokens = Math.min(PUBLISH_BURST, this.publishTokens + earned);
       this.tokensRefilledAt = now;

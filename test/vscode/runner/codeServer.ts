@@ -158,6 +158,8 @@ export interface CodeServerOptions {
   installExtensionVsix?: string;
   /** How long to wait for the server to listen. */
   startTimeoutMs?: number;
+  /** Port to listen on (loopback only); 0, the default, lets the kernel pick a free one. */
+  port?: number;
   /** Receives the server's own log lines; by default they are kept only for error messages. */
   onOutput?: (chunk: string) => void;
 }
@@ -235,8 +237,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     const args = [
       options.entryScript,
       ...commonArgs,
-      // Port 0: the kernel picks a free port and code-server logs it, so there is no probe-then-bind race.
-      '--bind-addr', '127.0.0.1:0',
+      // Port 0 (default): the kernel picks a free port and code-server logs it, so there is no probe-then-bind race.
+      '--bind-addr', `127.0.0.1:${options.port ?? 0}`,
       '--auth', 'none',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
