@@ -3,7 +3,7 @@
 // simulated devices come and go on the run's private adb server.
 
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { promises as fs, watch } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,6 +12,10 @@ import { uiTestContext } from '../runner/runSuite';
 
 const STATUS_ITEM = '[id$="androidDeviceWatcher.status"]';
 const PICKER_ROWS = '.quick-input-widget .monaco-list-row';
+/** Typed into the settings editor along with each change: its bracket auto-closing would add a `}`. */
+const PLAIN_EDITOR = '"editor.autoClosingBrackets": "never", "editor.autoClosingQuotes": "never", "editor.autoSurround": "never"';
+/** Written back after a test changed a setting. */
+const RESTORED_SETTINGS = `{ ${PLAIN_EDITOR} }`;
 const RESULTS = path.resolve(__dirname, '..', '..', '..', '..', 'test-results');
 
 async function statusText(page: Page): Promise<string> {
@@ -51,6 +55,61 @@ async function paletteCommands(page: Page): Promise<string[]> {
   const rows = (await pickerRows(page)).filter((row) => row.startsWith('Android Devices:'));
   await page.keyboard.press('Escape');
   return rows;
+}
+
+/** Resolves once `file` holds `expected` (checked on every change in its folder), or rejects. */
+function fileBecomes(file: string, expected: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      watcher.close();
+      if (error) reject(error);
+      else resolve();
+    };
+    const check = () =>
+      void fs.readFile(file, 'utf8').then(
+        (text) => text.trim() === expected.trim() && finish(),
+        () => undefined,
+      );
+    const timer = setTimeout(
+      () =>
+        void fs.readFile(file, 'utf8').then(
+          (text) => finish(new Error(`${file} did not become ${expected} within ${timeoutMs} ms; it holds ${JSON.stringify(text)}`)),
+          (error: Error) => finish(error),
+        ),
+      timeoutMs,
+    );
+    const watcher = watch(path.dirname(file), check);
+    check();
+  });
+}
+
+/**
+ * Edits settings like a user: the JSON editor, select all, type, save, close. Machine-scoped
+ * settings (adbPath, adbServers, startAdbServer) count only in the remote machine's settings when
+ * the extension runs on the server side, as it does in code-server.
+ */
+async function writeSettings(page: Page, json: string, where: 'user' | 'remote' = 'user'): Promise<void> {
+  const file = path.join(uiTestContext().server.userDataDir, where === 'user' ? 'User' : 'Machine', 'settings.json');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await runCommand(page, where === 'user' ? 'Preferences: Open User Settings (JSON)' : 'Preferences: Open Remote Settings (JSON)');
+  // The editor takes keys only once its text is on screen.
+  await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '{' }).first().waitFor({ state: 'visible' });
+  await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+  // Empty the editor first, and see that it is empty: a select-all that lands before the editor
+  // has focus leaves text behind.
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.waitForFunction(
+    () => ((document.querySelector('.editor-instance .monaco-editor .view-lines') as HTMLElement | null)?.innerText ?? 'x').trim() === '',
+    undefined,
+    { timeout: 5000, polling: 'raf' },
+  );
+  // One input event: the editor's bracket and quote auto-closing does not apply to it.
+  await page.keyboard.insertText(json);
+  await page.keyboard.press('Control+S');
+  await fileBecomes(file, json, 10_000);
+  await page.keyboard.press('Control+W');
 }
 
 describe('status bar and picker, driven like a user', function () {
@@ -206,27 +265,46 @@ describe('status bar and picker, driven like a user', function () {
     assert.match(await waitForStatus(page, /SM-S918B/, 20_000), /SM-S918B/);
   });
 
+  it('says so in the status bar and the picker when no adb server answers, and recovers', async function () {
+    this.timeout(40_000);
+    try {
+      await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["127.0.0.1:1"] }`, 'remote');
+      assert.match(await waitForStatus(page, /adb server not running/), /adb server not running/);
+      await page.locator(STATUS_ITEM).click();
+      const problem = page.locator(PICKER_ROWS, { hasText: 'No adb server answers' });
+      await problem.waitFor({ state: 'visible' });
+      assert.match(await problem.innerText(), /connection refused/);
+      await page.keyboard.press('Escape');
+    } finally {
+      await writeSettings(page, RESTORED_SETTINGS, 'remote');
+    }
+    await waitForStatus(page, /\(\+\d+\)/);
+  });
+
+  it('tells the user when the selected device disconnects, and keeps it selected', async () => {
+    const { adb } = uiTestContext();
+    await page.locator(STATUS_ITEM).click();
+    const row = page.locator(PICKER_ROWS, { hasText: 'selected' }).first();
+    await row.waitFor({ state: 'visible' });
+    const serial = /127\.0\.0\.1:\d+/.exec(await row.innerText())![0];
+    await page.keyboard.press('Escape');
+    await adb.disconnect(serial);
+    await page.locator('.notifications-toasts', { hasText: `(${serial}) disconnected` }).waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await waitForStatus(page, /disconnected/), /disconnected/);
+    await adb.connect(Number(serial.split(':')[1]));
+    await waitForStatus(page, /\(\+\d+\)$/);
+  });
+
   it('warns about a bad setting, naming it, and keeps working', async function () {
     this.timeout(40_000);
-    const writeUserSettings = async (json: string) => {
-      await runCommand(page, 'Preferences: Open User Settings (JSON)');
-      const editor = page.locator('.editor-instance .monaco-editor textarea').first();
-      await editor.waitFor({ state: 'attached' });
-      await editor.focus();
-      await page.keyboard.press('Control+A');
-      // One input event: the editor's bracket and quote auto-closing does not apply to it.
-      await page.keyboard.insertText(json);
-      await page.keyboard.press('Control+S');
-      await page.keyboard.press('Control+W');
-    };
     try {
-      await writeUserSettings('{ "androidDeviceWatcher.pollIntervalMs": 5 }');
+      await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.pollIntervalMs": 5 }`);
       const toast = page.locator('.notifications-toasts', { hasText: 'androidDeviceWatcher.pollIntervalMs' });
       await toast.waitFor({ state: 'visible', timeout: 10_000 });
       assert.match(await toast.innerText(), /using 1000/);
       assert.match(await statusText(page), /SM-S918B/);
     } finally {
-      await writeUserSettings('{}');
+      await writeSettings(page, RESTORED_SETTINGS);
     }
   });
 });
