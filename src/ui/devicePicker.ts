@@ -40,11 +40,6 @@ export interface PickerDeps {
 
 let openPicker: vscode.QuickPick<PickerItem> | undefined;
 
-/** The picker currently open, for tests that read its rows. */
-export function currentPickerItems(): readonly vscode.QuickPickItem[] | undefined {
-  return openPicker?.items;
-}
-
 /** Shows the picker; resolves with the device picked (already selected), or undefined. */
 export function showDevicePicker(deps: PickerDeps): Promise<Device | undefined> {
   openPicker?.hide();
