@@ -237,8 +237,12 @@ export class PollerSupervisor {
     }
     this.options.config = config;
     if (this.currentState === 'starting' || this.currentState === 'running' || this.currentState === 'paused') {
+      const paused = this.wantPaused;
       this.log('info', 'settings changed; restarting the device poller');
       await this.restart();
+      if (paused) {
+        await this.pause();
+      }
     }
   }
 
@@ -275,6 +279,7 @@ export class PollerSupervisor {
     if (this.disposePromise) {
       return Promise.reject(new DisposedError());
     }
+    this.wantPaused = false;
     if (this.currentState === 'restarting') {
       clearTimeout(this.restartTimer);
       this.setState('killed');
@@ -315,6 +320,8 @@ export class PollerSupervisor {
   }
 
   private stopWith(cause: 'stop' | 'dispose', deadlineMs: number): Promise<void> {
+    // A deliberate stop ends a pause too: the next start runs.
+    this.wantPaused = false;
     if (this.currentState === 'stopping') {
       return this.stopPromise!;
     }

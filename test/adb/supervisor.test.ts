@@ -247,3 +247,73 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+// Every command from every settled state: where each one ends.
+describe('poller supervisor: every command in every state', function () {
+  let adb: PrivateAdbServer;
+  before(async () => {
+    adb = await PrivateAdbServer.start();
+  });
+  after(async () => {
+    await adb?.stop();
+  });
+
+  type Command = 'start' | 'pause' | 'resume' | 'stop' | 'kill' | 'restart';
+  type Settled = 'idle' | 'running' | 'paused' | 'stopped' | 'killed' | 'crashed';
+  const expected: Record<Settled, Record<Command, Settled>> = {
+    idle: { start: 'running', pause: 'idle', resume: 'idle', stop: 'idle', kill: 'idle', restart: 'running' },
+    running: { start: 'running', pause: 'paused', resume: 'running', stop: 'stopped', kill: 'killed', restart: 'running' },
+    paused: { start: 'paused', pause: 'paused', resume: 'running', stop: 'stopped', kill: 'killed', restart: 'running' },
+    stopped: { start: 'running', pause: 'stopped', resume: 'stopped', stop: 'stopped', kill: 'stopped', restart: 'running' },
+    killed: { start: 'running', pause: 'killed', resume: 'killed', stop: 'killed', kill: 'killed', restart: 'running' },
+    crashed: { start: 'running', pause: 'crashed', resume: 'crashed', stop: 'crashed', kill: 'crashed', restart: 'running' },
+  };
+
+  async function reach(state: Settled): Promise<Harness> {
+    // The crash hook is read at each spawn: it is removed once the poller has crashed for good.
+    const testHooks: { crashAfterMs?: number } = state === 'crashed' ? { crashAfterMs: 0 } : {};
+    const harness = createPoller({ servers: [adb.address] }, { testHooks, restartBudget: { crashes: 0, windowMs: 60_000 } });
+    const { supervisor } = harness;
+    if (state === 'crashed') {
+      await supervisor.start().catch(() => undefined);
+      await waitForState(supervisor, 'crashed', 5000);
+      delete testHooks.crashAfterMs;
+      return harness;
+    }
+    if (state !== 'idle') await supervisor.start();
+    if (state === 'paused') await supervisor.pause();
+    if (state === 'stopped') await supervisor.stop();
+    if (state === 'killed') await supervisor.kill();
+    return harness;
+  }
+
+  it('applies a new config by restarting a live worker, and keeps a paused one paused', async () => {
+    const { supervisor, states } = await reach('paused');
+    try {
+      await supervisor.reconfigure({ ...supervisor.config, pollIntervalMs: 500 });
+      assert.equal(supervisor.state, 'paused');
+      assert.equal(supervisor.config.pollIntervalMs, 500);
+      assert.deepEqual(states, ['starting', 'running', 'paused', 'stopping', 'stopped', 'starting', 'running', 'paused']);
+      await supervisor.reconfigure({ ...supervisor.config }); // same config: nothing happens
+      assert.equal(states.length, 8);
+    } finally {
+      await supervisor.dispose();
+    }
+  });
+
+  for (const [from, outcomes] of Object.entries(expected) as [Settled, Record<Command, Settled>][]) {
+    for (const [command, to] of Object.entries(outcomes) as [Command, Settled][]) {
+      it(`${command} from ${from} ends ${to}`, async () => {
+        const { supervisor } = await reach(from);
+        try {
+          assert.equal(supervisor.state, from);
+          await supervisor[command]();
+          assert.equal(supervisor.state, to);
+          assert.equal(supervisor.workerThreadId !== undefined, to === 'running' || to === 'paused', 'a worker lives exactly when running or paused');
+        } finally {
+          await supervisor.dispose();
+        }
+      });
+    }
+  }
+});
