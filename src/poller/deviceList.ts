@@ -18,6 +18,7 @@ const MAX_LINE_LENGTH = 16 * 1024;
 /** More than any real server has (a USB bus takes 127 devices); keeps snapshots and the UI small. */
 export const MAX_DEVICES_PER_SERVER = 500;
 // C0 controls and DEL; tab is whitespace and never part of a serial.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const TRANSPORT_ID = /^\d{1,20}$/;
 
