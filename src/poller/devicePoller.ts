@@ -318,7 +318,13 @@ export class DevicePoller {
     this.published = current;
     this.publishedServers = serversKey;
     this.refillPublishTokens();
-    this.publishTokens = Math.max(0, this.publishTokens - 1);
+    if (this.publishTokens >= 1) {
+      this.publishTokens -= 1;
+    } else {
+      // A window's timer may fire a hair early, before its token is earned: this publish spends
+      // that window, so the next one waits a whole window.
+      this.tokensRefilledAt = performance.now();
+    }
     const devices = [...current.values()].sort((a, b) => a.server.localeCompare(b.server) || a.serial.localeCompare(b.serial));
     this.sink.snapshot({ seq: ++this.seq, at: Date.now(), devices, servers }, changes);
   }

@@ -3,7 +3,7 @@
 // reconnect loop with backoff, since the server can die or restart at any time.
 
 import { AdbServerClient, describeAdbError } from './adbServerClient';
-import { parseDeviceList } from './deviceList';
+import { MAX_DEVICES_PER_SERVER, readDeviceList } from './deviceList';
 import { Device, LogLevel, PollerConfig, ServerState } from './protocol';
 import { backoffDelay, BackoffPolicy, WakeableSleep } from '../common/backoff';
 
@@ -22,6 +22,8 @@ export class ServerWatcher {
   private pollTimer?: NodeJS.Timeout;
   private pollNow?: () => void;
   private state: ServerState;
+  /** The last warning about a list's content, so that each is logged once, not once per poll. */
+  private listProblem = '';
 
   constructor(
     private readonly client: AdbServerClient,
@@ -69,6 +71,8 @@ export class ServerWatcher {
     while (this.live(generation)) {
       try {
         // Starting the server is allowed once per reconnect step, for the push stream's connection only.
+        // The backoff starts over on the first well-formed list, not on OKAY: a server that accepts
+        // the stream and then talks nonsense is retried at the backoff's pace, not 4 times a second.
         await this.session(generation, this.config.startServer, () => (attempt = 0));
       } catch (error) {
         if (!this.live(generation)) {
@@ -91,17 +95,21 @@ export class ServerWatcher {
   /** Resolves only when stopped; rejects with the reason the server was lost. */
   private async session(generation: number, mayStartServer: boolean, onConnected: () => void): Promise<void> {
     let lastPushAt = 0;
+    let listed = false;
     const stream = await this.client.track(mayStartServer, (text) => {
       lastPushAt = performance.now();
       if (this.live(generation)) {
-        this.sink.devices(this.client.address, parseDeviceList(this.client.address, text));
+        this.sink.devices(this.client.address, this.readList(text));
+        if (!listed) {
+          listed = true;
+          onConnected();
+        }
       }
     });
     if (!this.live(generation)) {
       stream.close();
       return;
     }
-    onConnected();
     if (this.state.status !== 'connected') {
       this.sink.log('info', `adb server ${this.client.address}: connected`);
     }
@@ -121,7 +129,7 @@ export class ServerWatcher {
         const text = await this.client.listDevices();
         // A push that arrived while this poll was in flight is newer than the poll's answer.
         if (this.live(generation) && lastPushAt < startedAt) {
-          this.sink.devices(this.client.address, parseDeviceList(this.client.address, text));
+          this.sink.devices(this.client.address, this.readList(text));
         }
         this.state.lastSeen = Date.now();
       } catch (error) {
@@ -144,6 +152,24 @@ export class ServerWatcher {
     if (this.live(generation)) {
       throw reason;
     }
+  }
+
+  /** The devices in a list reply; what had to be left out is logged once per distinct problem. */
+  private readList(text: string): Device[] {
+    const { devices, ignoredLines, droppedDevices } = readDeviceList(this.client.address, text);
+    const problems: string[] = [];
+    if (droppedDevices > 0) {
+      problems.push(`it lists ${devices.length + droppedDevices} devices; showing the first ${MAX_DEVICES_PER_SERVER}`);
+    }
+    if (ignoredLines > 0) {
+      problems.push(`${ignoredLines} line(s) of its device list are not a device (no state, control characters in the serial, or too long); ignored`);
+    }
+    const problem = problems.join('; ');
+    if (problem && problem !== this.listProblem) {
+      this.sink.log('warn', `adb server ${this.client.address}: ${problem}`);
+    }
+    this.listProblem = problem;
+    return devices;
   }
 
   private setState(next: ServerState): void {

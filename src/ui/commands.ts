@@ -11,7 +11,7 @@ import { Device } from '../poller/protocol';
 import { parseServerAddress } from '../poller/serverAddress';
 import { PollerSupervisor } from '../supervisor/pollerSupervisor';
 import { showDevicePicker } from './devicePicker';
-import { deviceName } from './deviceText';
+import { deviceName, inert } from './deviceText';
 import { showTroubleshootReport } from './troubleshoot';
 import { connectOverWifi, disconnectDevice } from './wifi';
 
@@ -31,7 +31,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
 
   const copySerial = async (device: Device) => {
     await vscode.env.clipboard.writeText(device.serial);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0}', device.serial));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0}', inert(device.serial)));
   };
   const openShell = (device: Device) => openAdbShell(deps, device);
   const disconnect = async (device: Device) => void (await disconnectDevice(supervisor, device));
@@ -43,7 +43,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     } catch (error) {
       const message = (error as Error).message;
       log.error(`${name}: ${message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Device watcher: {0}', message));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Device watcher: {0}', inert(message)));
     }
   };
 

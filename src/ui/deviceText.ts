@@ -10,6 +10,14 @@ export function plain(text: string): string {
   return text.replace(/\$\(/g, '\\$(');
 }
 
+/**
+ * Device or server text in a notification, which renders `[text](command:...)` as a live link and
+ * `$(icon)` as an icon: a zero-width space breaks both, so the text reads the same and does nothing.
+ */
+export function inert(text: string): string {
+  return text.replace(/\]\(/g, ']\u200b(').replace(/\$\(/g, '$\u200b(');
+}
+
 export function deviceName(device: Device): string {
   const details = device.details;
   if (details?.model) {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { DisposableStore } from '../common/events';
 import { DeviceSelection } from '../model/selection';
 import { PollerSupervisor } from '../supervisor/pollerSupervisor';
-import { deviceName } from './deviceText';
+import { deviceName, inert } from './deviceText';
 
 export interface ExportOptions {
   setAndroidSerial(): boolean;
@@ -53,7 +53,7 @@ export function exportSelection(
       lastNotice.set(selected.id, now);
       const pickAnother = vscode.l10n.t('Pick Another Device');
       void vscode.window
-        .showWarningMessage(vscode.l10n.t('{0} ({1}) disconnected. It stays selected and is used again when it returns.', deviceName(selected.device), selected.serial), pickAnother)
+        .showWarningMessage(vscode.l10n.t('{0} ({1}) disconnected. It stays selected and is used again when it returns.', inert(deviceName(selected.device)), inert(selected.serial)), pickAnother)
         .then((choice) => choice === pickAnother && vscode.commands.executeCommand('androidDeviceWatcher.pickDevice'));
     }),
   );

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { AdbStatus } from '../model/adbStatus';
 import { readSettings, SETTINGS_SECTION, WatcherSettings } from '../model/settings';
 import { DEFAULT_POLLER_CONFIG, PollerConfig } from '../poller/protocol';
+import { inert } from './deviceText';
 
 export class SettingsSync implements vscode.Disposable {
   private current!: WatcherSettings;
@@ -53,7 +54,7 @@ export class SettingsSync implements vscode.Disposable {
     if (fresh.length > 0) {
       const open = vscode.l10n.t('Open Settings');
       void vscode.window
-        .showWarningMessage(vscode.l10n.t('Android Device Watcher settings: {0}', fresh.join('; ')), open)
+        .showWarningMessage(vscode.l10n.t('Android Device Watcher settings: {0}', inert(fresh.join('; '))), open)
         .then((choice) => choice === open && vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_SECTION));
     }
   }

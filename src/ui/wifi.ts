@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { parseWifiAddress, WifiAddressProblem } from '../model/wifiAddress';
 import { Device } from '../poller/protocol';
+import { inert } from './deviceText';
 import { AdbCommandResult, PollerSupervisor } from '../supervisor/pollerSupervisor';
 
 function problemText(problem: WifiAddressProblem): string {
@@ -43,14 +44,14 @@ export async function connectOverWifi(supervisor: PollerSupervisor, address?: st
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}…', parsed.address) },
     () => supervisor.runAdbCommand({ kind: 'connect', server: target, address: parsed.address }),
   );
-  if (result.ok) void vscode.window.showInformationMessage(vscode.l10n.t('adb: {0}', result.message));
-  else void vscode.window.showErrorMessage(vscode.l10n.t('Could not connect {0}: {1}', parsed.address, result.message));
+  if (result.ok) void vscode.window.showInformationMessage(vscode.l10n.t('adb: {0}', inert(result.message)));
+  else void vscode.window.showErrorMessage(vscode.l10n.t('Could not connect {0}: {1}', parsed.address, inert(result.message)));
   return result;
 }
 
 export async function disconnectDevice(supervisor: PollerSupervisor, device: Device): Promise<AdbCommandResult> {
   const result = await supervisor.runAdbCommand({ kind: 'disconnect', server: device.server, serial: device.serial });
-  if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not disconnect {0}: {1}', device.serial, result.message));
+  if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not disconnect {0}: {1}', inert(device.serial), inert(result.message)));
   return result;
 }
 
