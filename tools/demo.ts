@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // `npm start`: the extension working in a real VS Code. Installs the packaged .vsix into a
 // code-server (the same cached install the tests use), watching your own adb server when it has
 // devices, otherwise a private adb server with a simulated lab, and prints the address to open.
@@ -16,6 +15,7 @@ import { adbServerWithDevices, RunningLab, startLab } from './simulatedLab';
 import { cleanupOnExit, CodeServer, startCodeServer } from '../test/vscode/runner/codeServer';
 import { installCodeServer } from '../test/vscode/runner/installCodeServer';
 import { launchChromium, openWorkbench } from '../test/vscode/runner/runSuite';
+import { waitForStatus } from '../test/vscode/ui/workbenchDriver';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const VSIX = path.join(ROOT, 'android-device-watcher.vsix');
@@ -58,13 +58,7 @@ async function check(server: CodeServer, folder: string): Promise<void> {
   const browser = await launchChromium();
   try {
     const page = await openWorkbench(browser, server, { folder, payload: [['skipWelcome', 'true']] });
-    const item = page.locator('[id$="androidDeviceWatcher.status"]');
-    await page.waitForFunction(
-      (selector) => /\(\+\d+\)/.test((document.querySelector(selector) as HTMLElement | null)?.innerText ?? ''),
-      '[id$="androidDeviceWatcher.status"]',
-      { timeout: 30_000, polling: 'raf' },
-    );
-    console.log(`status bar: ${(await item.innerText()).trim()}`);
+    console.log(`status bar: ${await waitForStatus(page, /\(\+\d+\)/, 30_000)}`);
     await fs.mkdir(path.join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'test-results', 'demo.png') });
     await page.context().close();

@@ -38,14 +38,7 @@ async function serveOnLoopback(server: net.Server): Promise<FakeServer> {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as net.AddressInfo;
+  const port = await listenOnLoopback(server);
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -59,4 +52,16 @@ async function serveOnLoopback(server: net.Server): Promise<FakeServer> {
       return closing;
     },
   };
+}
+
+/** Listens on a free loopback port; resolves with it. */
+export async function listenOnLoopback(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1' }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as net.AddressInfo).port;
 }

@@ -6,6 +6,7 @@
 // Everything it does is on 127.0.0.1, bounded by the scenario, and ends with close().
 
 import * as net from 'node:net';
+import { listenOnLoopback } from './fakeServers';
 
 /** How a reply's value is framed after OKAY. */
 export type Framing =
@@ -192,14 +193,7 @@ export async function startHostileServer(initial: HostileScenario = {}): Promise
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as net.AddressInfo;
+  const port = await listenOnLoopback(server);
   let closing: Promise<void> | undefined;
   return {
     port,

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // Outer UI tests: drive the real workbench like a user (status bar, picker, command palette) while
 // simulated devices come and go on the run's private adb server.
 
@@ -9,41 +8,12 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { SimulatedLab } from '../../sim/labClient';
 import { uiTestContext } from '../runner/runSuite';
+import { pickerRows, PICKER_ROWS, RESULTS, runCommand, STATUS_ITEM, statusText, waitForStatus } from './workbenchDriver';
 
-const STATUS_ITEM = '[id$="androidDeviceWatcher.status"]';
-const PICKER_ROWS = '.quick-input-widget .monaco-list-row';
 /** Typed into the settings editor along with each change: its bracket auto-closing would add a `}`. */
 const PLAIN_EDITOR = '"editor.autoClosingBrackets": "never", "editor.autoClosingQuotes": "never", "editor.autoSurround": "never"';
 /** Written back after a test changed a setting. */
 const RESTORED_SETTINGS = `{ ${PLAIN_EDITOR} }`;
-const RESULTS = path.resolve(__dirname, '..', '..', '..', '..', 'test-results');
-
-async function statusText(page: Page): Promise<string> {
-  return (await page.locator(STATUS_ITEM).innerText()).trim();
-}
-
-/** Waits in the page itself (on every animation frame) until the status item's text matches. */
-async function waitForStatus(page: Page, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  await page.waitForFunction(
-    ({ selector, source, flags }) => new RegExp(source, flags).test((document.querySelector(selector) as HTMLElement | null)?.innerText ?? ''),
-    { selector: STATUS_ITEM, source: pattern.source, flags: pattern.flags },
-    { timeout: timeoutMs, polling: 'raf' },
-  );
-  return statusText(page);
-}
-
-async function pickerRows(page: Page): Promise<string[]> {
-  return page.locator(PICKER_ROWS).evaluateAll((rows) => rows.map((row) => (row as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator(PICKER_ROWS, { hasText: title }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-}
 
 /** The palette's entries for our category, as a user sees them in this state. */
 async function paletteCommands(page: Page): Promise<string[]> {

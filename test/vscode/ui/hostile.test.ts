@@ -15,11 +15,9 @@ import type { Locator, Page } from 'playwright-core';
 import { HostileServer, startHalfReplyServer, startHostileServer } from '../../adb/hostileServer';
 import { SimulatedLab } from '../../sim/labClient';
 import { uiTestContext } from '../runner/runSuite';
+import { PICKER_ROWS, RESULTS, runCommand, STATUS_ITEM } from './workbenchDriver';
 
-const STATUS_ITEM = '[id$="androidDeviceWatcher.status"]';
-const PICKER_ROWS = '.quick-input-widget .monaco-list-row';
 const HOVER = '.monaco-hover, .workbench-hover';
-const RESULTS = path.resolve(__dirname, '..', '..', '..', '..', 'test-results');
 const HOSTILE_MODEL = '$(zap) <img src=x onerror=alert(1)> **bold** [link](command:workbench.action.quit)';
 const HOSTILE_PIECES = ['$(zap)', '<img src=x onerror=alert(1)>', '**bold**', '[link](command:workbench.action.quit)'];
 
@@ -39,15 +37,6 @@ function assertLiteral(rendered: string, where: string): void {
   for (const piece of HOSTILE_PIECES) {
     assert.ok(text.includes(piece), `${where} does not show ${JSON.stringify(piece)} literally: ${JSON.stringify(text)}`);
   }
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator(PICKER_ROWS, { hasText: title }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
 }
 
 /** Waits until `condition()` holds: for a fake server's socket counts, which no event reports. */
