@@ -67,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
       notifyOnDisconnect: () => settings.settings.notifyOnDisconnect,
     }),
   );
-  store.add(vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('androidDeviceWatcher.setAndroidSerial') && exports.refresh()));
+  store.add(settings.onDidChange(() => exports.refresh()));
   const api = createApi(poller, selection, store);
 
   // Not awaited: activation returns at once; a failed start shows as the watcher's state.

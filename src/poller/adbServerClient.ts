@@ -156,10 +156,6 @@ export class AdbServerClient {
     }
   }
 
-  get openConnectionCount(): number {
-    return this.openConnections.size;
-  }
-
   /**
    * One request: each service but the last must answer OKAY; the last one's reply is read whole,
    * all of it within one deadline (connect included).

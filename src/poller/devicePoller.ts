@@ -151,14 +151,6 @@ export class DevicePoller {
     }
   }
 
-  get openConnectionCount(): number {
-    let count = 0;
-    for (const { client } of this.watchers.values()) {
-      count += client.openConnectionCount;
-    }
-    return count;
-  }
-
   private onDevices(server: string, devices: Device[]): void {
     this.lastListAt = performance.now();
     this.listed.set(server, devices);

@@ -11,6 +11,9 @@ export class SettingsSync implements vscode.Disposable {
   private current!: WatcherSettings;
   private shownWarnings = new Set<string>();
   private readonly subscription: vscode.Disposable;
+  private readonly changed = new vscode.EventEmitter<WatcherSettings>();
+  /** After every re-read, for the parts that read a setting directly (ANDROID_SERIAL, notices). */
+  readonly onDidChange = this.changed.event;
 
   constructor(
     private readonly adb: AdbStatus,
@@ -48,6 +51,7 @@ export class SettingsSync implements vscode.Disposable {
     const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     const { settings, warnings } = readSettings((key) => configuration.get(key), process.env);
     this.current = settings;
+    this.changed.fire(settings);
     const fresh = warnings.filter((warning) => !this.shownWarnings.has(warning));
     for (const warning of warnings) this.log.warn(warning);
     this.shownWarnings = new Set(warnings);
@@ -70,5 +74,6 @@ export class SettingsSync implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.changed.dispose();
   }
 }

@@ -73,7 +73,8 @@ describe('device watcher in the real extension host', () => {
     assert.equal(api.selectedDevice?.serial, selectedSerial);
   });
 
-  it('exports the selection as ANDROID_SERIAL to a new terminal', async () => {
+  /** ANDROID_SERIAL as a new integrated terminal sees it. */
+  async function serialInNewTerminal(): Promise<string> {
     const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'adw-term-')), 'serial.txt');
     const terminal = vscode.window.createTerminal({ name: 'env probe', shellPath: '/bin/sh', shellArgs: ['-c', `printf %s "$ANDROID_SERIAL" > '${out}'`] });
     await new Promise<void>((resolve) => {
@@ -84,7 +85,22 @@ describe('device watcher in the real extension host', () => {
         }
       });
     });
-    assert.equal(await fs.readFile(out, 'utf8'), api.selectedDevice!.serial);
+    return fs.readFile(out, 'utf8');
+  }
+
+  it('exports the selection as ANDROID_SERIAL to a new terminal', async () => {
+    assert.equal(await serialInNewTerminal(), api.selectedDevice!.serial);
+  });
+
+  it('stops exporting ANDROID_SERIAL as soon as setAndroidSerial is turned off', async () => {
+    const configuration = vscode.workspace.getConfiguration(SECTION);
+    try {
+      await configuration.update('setAndroidSerial', false, vscode.ConfigurationTarget.Global);
+      assert.equal(await serialInNewTerminal(), '');
+    } finally {
+      await configuration.update('setAndroidSerial', undefined, vscode.ConfigurationTarget.Global);
+    }
+    assert.equal(await serialInNewTerminal(), api.selectedDevice!.serial);
   });
 
   it('runs pause, resume, stop, start, kill and restart from commands, with the states in order', async () => {
