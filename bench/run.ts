@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { RawTracker } from './rawTracker';
+import { RawTracker } from '../test/adb/rawTracker';
 import { createPoller, deviceIn, waitForSnapshot } from '../test/adb/pollerHarness';
 import { PrivateAdbServer } from '../test/adb/privateAdbServer';
 import { SimulatedLab } from '../test/sim/labClient';
@@ -241,7 +241,8 @@ async function burst(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
   row(`${BURST}-device burst: details reads per device`, exactlyOnce ? 'exactly 1 each' : `min ${Math.min(...reads)}, max ${Math.max(...reads)}`, '-', 'exactly once', exactlyOnce);
   raw.close();
   await harness.supervisor.dispose();
-  await Promise.all(serials.map((serial) => adb.disconnect(serial)));
+  // One at a time: adb 29's server can abort when it tears down two transports at once.
+  for (const serial of serials) await adb.disconnect(serial);
 }
 
 function settle(msToWait: number): Promise<void> {

@@ -10,6 +10,7 @@ import { letTimePass, ProblemSpy } from './faultWatch';
 import { HostileServer, startHalfReplyServer, startSlowServer } from './hostileServer';
 import { activeHandles, connectionsTo, createPoller, deviceIn, Harness, waitForSnapshot, waitForState } from './pollerHarness';
 import { PrivateAdbServer } from './privateAdbServer';
+import { RawTracker } from './rawTracker';
 import { SimulatedLab } from '../sim/labClient';
 import { RECONNECT_BACKOFF } from '../../src/poller/serverWatcher';
 import { Snapshot } from '../../src/poller/protocol';
@@ -242,17 +243,36 @@ describe('faults the watcher survives (real worker)', function () {
       const heapBefore = (await supervisor.testHeapUsage()).heapUsed;
       const snapshotsBefore = harness.snapshots.length;
 
-      // Each device: unplug, replug, reconnect (disconnect + connect), as fast as adb answers.
+      // Each device: unplug, replug, reconnect (disconnect + connect). adb 29's server aborts
+      // ("failed to unregister fd -1 with epoll") when it tears down one transport while another
+      // is still connecting or going away, so one device changes at a time and each step waits
+      // until adb has taken in the last: its push stream for attach and detach, its list for an
+      // unplug (the push stream misses that for 60 s). Three devices still flap many times a second.
+      const tracker = await RawTracker.open(adb.port);
+      let turn = Promise.resolve();
+      const oneAtATime = (step: () => Promise<void>): Promise<void> => {
+        const run = turn.then(step);
+        turn = run.catch(() => undefined);
+        return run;
+      };
+      const settled = async (waiting: Promise<number | undefined>, what: string) => {
+        if ((await waiting) === undefined) throw new Error(`adb never showed ${what}`);
+      };
       let flaps = 0;
       const heaps: number[] = [];
       const started = performance.now();
-      const flapper = async (port: number) => {
+      const flapper = async (port: number, serial: string) => {
         while (performance.now() - started < FLAP_FOR_MS) {
-          await lab.unplug(port);
-          await lab.replug(port);
-          await adb.reconnect(port);
+          await oneAtATime(async () => {
+            await settled(tracker.waitFor(serial, 'device', 5000), `${serial} attached`);
+            await lab.unplug(port);
+            await adb.waitForDevice(serial, 'offline', 5000);
+            await lab.replug(port);
+            await adb.disconnect(serial);
+            await settled(tracker.waitFor(serial, undefined, 5000), `${serial} detached`);
+            await adb.connect(port);
+          });
           flaps++;
-          // ~20 flaps a second per device: flat out (~250/s) adb 29's server itself gives way.
           await letTimePass(FLAP_PAUSE_MS);
         }
       };
@@ -262,7 +282,11 @@ describe('faults the watcher survives (real worker)', function () {
           heaps.push((await supervisor.testHeapUsage()).heapUsed);
         }
       };
-      await Promise.all([...sims.map((sim) => flapper(sim.port)), sampler()]);
+      try {
+        await Promise.all([...sims.map((sim, i) => flapper(sim.port, serials[i])), sampler()]);
+      } finally {
+        tracker.close();
+      }
       const seconds = (performance.now() - started) / 1000;
       const snapshots = harness.snapshots.length - snapshotsBefore;
 

@@ -1,5 +1,5 @@
-// The baseline: a bare `host:track-devices` socket on the same adb server, in the benchmark's
-// own process — the fastest anyone can learn about a change from the server's push stream.
+// A bare `host:track-devices` socket: the fastest anyone can learn about a change from the adb
+// server's push stream. The benchmarks' baseline, and the tests' way to wait for adb itself.
 
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
