@@ -241,8 +241,7 @@ async function burst(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
   row(`${BURST}-device burst: details reads per device`, exactlyOnce ? 'exactly 1 each' : `min ${Math.min(...reads)}, max ${Math.max(...reads)}`, '-', 'exactly once', exactlyOnce);
   raw.close();
   await harness.supervisor.dispose();
-  // One at a time: adb 29's server can abort when it tears down two transports at once.
-  for (const serial of serials) await adb.disconnect(serial);
+  await Promise.all(serials.map((serial) => adb.disconnect(serial)));
 }
 
 function settle(msToWait: number): Promise<void> {

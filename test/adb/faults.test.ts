@@ -238,7 +238,8 @@ describe('faults the watcher survives (real worker)', function () {
       const { supervisor } = harness;
       await supervisor.start();
       const sims = await lab.addDevices(3);
-      const serials = await Promise.all(sims.map((sim) => adb.connect(sim.port)));
+      const serials: string[] = [];
+      for (const sim of sims) serials.push(await adb.connect(sim.port));
       await waitForSnapshot(supervisor, (s) => serials.every((serial) => deviceIn(s, serial)?.details !== undefined), 10_000, 'three devices');
       const heapBefore = (await supervisor.testHeapUsage()).heapUsed;
       const snapshotsBefore = harness.snapshots.length;

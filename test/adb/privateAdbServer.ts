@@ -211,6 +211,7 @@ export const GONE = 'gone';
 /** Host-protocol requests to one adb server, whoever started it (the CLI also uses it on 5037). */
 export class AdbHostClient {
   readonly address: string;
+  private teardowns: Promise<void> = Promise.resolve();
 
   constructor(readonly port: number) {
     this.address = `${LOOPBACK}:${port}`;
@@ -233,10 +234,16 @@ export class AdbHostClient {
     return serial;
   }
 
-  /** Rejects when adb does not know the device. */
-  async disconnect(serialOrPort: string | number): Promise<void> {
+  /**
+   * Rejects when adb does not know the device. One at a time per client: adb 29's server aborts
+   * ("failed to unregister fd -1 with epoll") when it tears down two transports at once, and the
+   * CLI may be talking to the user's own server.
+   */
+  disconnect(serialOrPort: string | number): Promise<void> {
     const serial = typeof serialOrPort === 'number' ? tcpSerial(serialOrPort) : serialOrPort;
-    await this.hostRequest(`host:disconnect:${serial}`);
+    const done = this.teardowns.then(() => this.hostRequest(`host:disconnect:${serial}`)).then(() => undefined);
+    this.teardowns = done.catch(() => undefined);
+    return done;
   }
 
   /**
@@ -257,13 +264,23 @@ export class AdbHostClient {
    * with the state seen. For tests that need a settled server, not for measuring latency.
    */
   async waitForDevice(serial: string, states: string | readonly string[], timeoutMs: number): Promise<string> {
+    return (await this.waitForDevices([serial], states, timeoutMs))[0];
+  }
+
+  /**
+   * The same for several devices with one poll: adb 29's server can crash (SIGSEGV) when many
+   * `devices-l` requests race a burst of devices attaching, so waiters never poll side by side.
+   */
+  async waitForDevices(serials: readonly string[], states: string | readonly string[], timeoutMs: number): Promise<string[]> {
     const wanted = typeof states === 'string' ? [states] : states;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const seen = (await this.devices()).find((line) => line.serial === serial)?.state ?? GONE;
-      if (wanted.includes(seen)) return seen;
+      const listed = await this.devices();
+      const seen = serials.map((serial) => listed.find((line) => line.serial === serial)?.state ?? GONE);
+      if (seen.every((state) => wanted.includes(state))) return seen;
       if (Date.now() >= deadline) {
-        throw new Error(`${serial} still ${seen} after ${timeoutMs} ms, expected ${wanted.join(' or ')}`);
+        const late = serials.map((serial, i) => `${serial} ${seen[i]}`).filter((_, i) => !wanted.includes(seen[i]));
+        throw new Error(`still ${late.join(', ')} after ${timeoutMs} ms, expected ${wanted.join(' or ')}`);
       }
       await delay(POLL_INTERVAL_MS);
     }

@@ -103,11 +103,12 @@ describe('simulated devices on a real adb server', function () {
     await adb.waitForDevice(device.serial, 'unauthorized', SETTLE_MS);
   });
 
-  it('attaches 20 devices at once, with varied makes', async function () {
+  it('attaches 20 devices in quick succession, with varied makes', async function () {
     const devices = await lab.addDevices(20);
     assert.equal(new Set(devices.map((device) => device.port)).size, 20);
-    await Promise.all(devices.map((device) => adb.connect(device.port)));
-    await Promise.all(devices.map((device) => adb.waitForDevice(device.serial, 'device', SETTLE_MS)));
+    // One connect after another: adb 29's server crashes (SIGSEGV) now and then on 20 at once.
+    for (const device of devices) await adb.connect(device.port);
+    await adb.waitForDevices(devices.map((device) => device.serial), 'device', SETTLE_MS);
     const manufacturers = new Set(devices.map((device) => device.properties['ro.product.manufacturer']));
     const releases = new Set(devices.map((device) => device.properties['ro.build.version.release']));
     assert.ok(manufacturers.size >= 5, `only ${manufacturers.size} makes`);

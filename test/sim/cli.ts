@@ -149,10 +149,8 @@ class Session {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const flapper of this.flappers) flapper.stop();
-      // Disconnecting an offline device also ends adb's wait on its pending connect. One at a
-      // time: adb 29's server can abort when it tears down two transports at once, and this may
-      // be the user's own server.
-      for (const serial of this.attached) await this.adb.disconnect(serial).catch(() => undefined);
+      // Disconnecting an offline device also ends adb's wait on its pending connect.
+      await Promise.all(this.attached.map((serial) => this.adb.disconnect(serial).catch(() => undefined)));
       await Promise.allSettled(this.pendingConnects);
       await this.lab.close();
       await this.privateServer?.stop();
