@@ -27,6 +27,11 @@ export interface SelectedDevice {
   present: boolean;
   /** Present and in the `device` state: ready for adb commands. */
   ready: boolean;
+  /**
+   * Remembered from an earlier window, and its adb server has not listed devices in this one yet:
+   * not known to be gone, so not shown as disconnected.
+   */
+  awaitingServer: boolean;
 }
 
 const MEMENTO_KEY = 'androidDeviceWatcher.selectedDevice';
@@ -49,7 +54,7 @@ export class DeviceSelection implements Disposable {
     const saved = memento.get<Device>(MEMENTO_KEY);
     if (saved && typeof saved.id === 'string' && typeof saved.serial === 'string') {
       // Until the first snapshot says otherwise, the remembered device is not known to be present.
-      this.current = { id: saved.id, serial: saved.serial, server: saved.server, device: saved, present: false, ready: false };
+      this.current = { id: saved.id, serial: saved.serial, server: saved.server, device: saved, present: false, ready: false, awaitingServer: true };
     }
     this.store.add(source.onDidChangeDevices(({ snapshot }) => this.onSnapshot(snapshot)));
     if (source.snapshot) this.onSnapshot(source.snapshot);
@@ -80,13 +85,17 @@ export class DeviceSelection implements Disposable {
       return;
     }
     const previous = this.current;
-    const seen = snapshot.devices.find((d) => d.id === previous.id);
-    const next = seen ? describe(seen, true) : { ...previous, present: false, ready: false };
+    const listed = snapshot.devices.find((d) => d.id === previous.id);
+    const seen = listed && withKnownDetails(listed, previous.device);
+    const stillAwaiting = !seen && previous.awaitingServer && snapshot.servers.some((s) => s.address === previous.server && s.status === 'connecting');
+    if (stillAwaiting) return;
+    const next = seen ? describe(seen, true) : { ...previous, present: false, ready: false, awaitingServer: false };
     if (sameSelection(previous, next)) return;
     this.set(next);
+    // Remembered as last seen, details included, so the next window starts with the right name.
+    if (seen) void this.memento.update(MEMENTO_KEY, seen);
     if (seen && !previous.present) {
       this.reconnected.fire(next);
-      void this.memento.update(MEMENTO_KEY, seen);
     } else if (!seen && previous.present) {
       this.disconnected.fire(next);
     }
@@ -102,10 +111,27 @@ export class DeviceSelection implements Disposable {
   }
 }
 
+/**
+ * The worker reads details a moment after a device is listed. Until then, a device that is listed
+ * just as it was remembered (same serial, model, product and device name) keeps the details it
+ * had, so its name does not flicker from "SM-S918B" to adb's "SM_S918B" and back.
+ */
+function withKnownDetails(listed: Device, known: Device): Device {
+  if (listed.details || !known.details) return listed;
+  const same = listed.model === known.model && listed.product === known.product && listed.device === known.device;
+  return same ? { ...listed, details: known.details } : listed;
+}
+
 function describe(device: Device, present: boolean): SelectedDevice {
-  return { id: device.id, serial: device.serial, server: device.server, device, present, ready: present && device.state === 'device' };
+  return { id: device.id, serial: device.serial, server: device.server, device, present, ready: present && device.state === 'device', awaitingServer: false };
 }
 
 function sameSelection(a: SelectedDevice, b: SelectedDevice): boolean {
-  return a.id === b.id && a.present === b.present && a.ready === b.ready && JSON.stringify(a.device) === JSON.stringify(b.device);
+  return (
+    a.id === b.id &&
+    a.present === b.present &&
+    a.ready === b.ready &&
+    a.awaitingServer === b.awaitingServer &&
+    JSON.stringify(a.device) === JSON.stringify(b.device)
+  );
 }

@@ -163,11 +163,14 @@ function buildItems(deps: PickerDeps, buttons: RowButtons): PickerItem[] {
     }
   }
   if (selected && !selected.present) {
-    items.push(separator(vscode.l10n.t('Disconnected')));
+    const awaiting = selected.awaitingServer;
+    items.push(separator(awaiting ? vscode.l10n.t('Selected') : vscode.l10n.t('Disconnected')));
     items.push({
-      label: `$(debug-disconnect) ${plain(deviceName(selected.device))}`,
+      label: `${awaiting ? '$(sync~spin)' : '$(debug-disconnect)'} ${plain(deviceName(selected.device))}`,
       description: `${plain(selected.serial)}  $(check) ${vscode.l10n.t('selected')}`,
-      detail: vscode.l10n.t('Not connected now; it will be used again when it returns.'),
+      detail: awaiting
+        ? vscode.l10n.t('Waiting for its adb server to list the devices.')
+        : vscode.l10n.t('Not connected now; it will be used again when it returns.'),
       device: selected.device,
       buttons: [buttons.copy],
     });

@@ -76,6 +76,9 @@ export class DeviceStatusBar implements vscode.Disposable {
     }
     const others = devices.filter((d) => d.id !== selected.id).length;
     const more = others > 0 ? ` (+${others})` : '';
+    if (selected.awaitingServer) {
+      return { text: `$(sync~spin) ${name}${more}`, warning: false };
+    }
     if (!selected.present) {
       return { text: `$(debug-disconnect) ${name} (${vscode.l10n.t('disconnected')})${more}`, warning: true };
     }
@@ -107,7 +110,7 @@ export class DeviceStatusBar implements vscode.Disposable {
       tip.appendMarkdown('\n');
     }
     const selected = this.selection.selected;
-    if (selected && !selected.present) {
+    if (selected && !selected.present && !selected.awaitingServer) {
       tip.appendMarkdown('\n$(debug-disconnect) ');
       tip.appendText(vscode.l10n.t('{0} ({1}) is disconnected; it will be used again when it returns.', deviceName(selected.device), selected.serial));
       tip.appendMarkdown('\n');

@@ -223,7 +223,7 @@ describe('status bar and picker, driven like a user', function () {
 
   it('remembers the selection across a window reload', async function () {
     this.timeout(60_000);
-        await page.locator(STATUS_ITEM).click();
+    await page.locator(STATUS_ITEM).click();
     const row = page.locator(PICKER_ROWS, { hasText: 'SM-S918B' });
     await row.waitFor({ state: 'visible' });
     await row.click();
@@ -231,8 +231,21 @@ describe('status bar and picker, driven like a user', function () {
     // VS Code's web storage writes workspace state to IndexedDB after a short delay, with no
     // event to wait for; a user does not reload within it.
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Every text the status item shows in the reloaded window, from its first render.
+    await page.addInitScript((selector) => {
+      const texts: string[] = [];
+      (window as unknown as { adwStatusTexts: string[] }).adwStatusTexts = texts;
+      new MutationObserver(() => {
+        const text = document.querySelector(selector)?.textContent?.trim();
+        if (text && text !== texts[texts.length - 1]) texts.push(text);
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    }, STATUS_ITEM);
     await page.reload();
-    assert.match(await waitForStatus(page, /SM-S918B/, 20_000), /SM-S918B/);
+    // Listed again (+N others), by the name it had: never adb's "SM S918B" while details are read,
+    // and never "disconnected" before its adb server has answered.
+    assert.match(await waitForStatus(page, /SM-S918B \(\+\d+\)/, 20_000), /SM-S918B \(\+\d+\)/);
+    const texts = await page.evaluate(() => (window as unknown as { adwStatusTexts: string[] }).adwStatusTexts);
+    assert.ok(texts.length > 0 && texts.every((text) => text.includes('SM-S918B') && !text.includes('disconnected')), texts.join(' | '));
   });
 
   it('says so in the status bar and the picker when no adb server answers, and recovers', async function () {
