@@ -9,7 +9,7 @@ import { startHttpServer, startSilentServer } from './fakeServers';
 import { letTimePass, ProblemSpy } from './faultWatch';
 import { HostileServer, startHalfReplyServer, startSlowServer } from './hostileServer';
 import { activeHandles, connectionsTo, createPoller, deviceIn, Harness, waitForSnapshot, waitForState } from './pollerHarness';
-import { PrivateAdbServer } from './privateAdbServer';
+import { inTurn, PrivateAdbServer } from './privateAdbServer';
 import { RawTracker } from './rawTracker';
 import { SimulatedLab } from '../sim/labClient';
 import { RECONNECT_BACKOFF } from '../../src/poller/serverWatcher';
@@ -250,12 +250,7 @@ describe('faults the watcher survives (real worker)', function () {
       // until adb has taken in the last: its push stream for attach and detach, its list for an
       // unplug (the push stream misses that for 60 s). Three devices still flap many times a second.
       const tracker = await RawTracker.open(adb.port);
-      let turn = Promise.resolve();
-      const oneAtATime = (step: () => Promise<void>): Promise<void> => {
-        const run = turn.then(step);
-        turn = run.catch(() => undefined);
-        return run;
-      };
+      const oneAtATime = inTurn();
       const settled = async (waiting: Promise<number | undefined>, what: string) => {
         if ((await waiting) === undefined) throw new Error(`adb never showed ${what}`);
       };

@@ -205,13 +205,23 @@ export function parseDevicesLong(text: string): AdbDeviceLine[] {
     });
 }
 
+/** Runs the steps handed to it one after another, in call order; a failed step does not stop the next. */
+export function inTurn(): <T>(step: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (step) => {
+    const run = last.then(step);
+    last = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /** Pseudo-state for waitForDevice: the serial is not listed at all. */
 export const GONE = 'gone';
 
 /** Host-protocol requests to one adb server, whoever started it (the CLI also uses it on 5037). */
 export class AdbHostClient {
   readonly address: string;
-  private teardowns: Promise<void> = Promise.resolve();
+  private readonly teardownInTurn = inTurn();
 
   constructor(readonly port: number) {
     this.address = `${LOOPBACK}:${port}`;
@@ -241,9 +251,9 @@ export class AdbHostClient {
    */
   disconnect(serialOrPort: string | number): Promise<void> {
     const serial = typeof serialOrPort === 'number' ? tcpSerial(serialOrPort) : serialOrPort;
-    const done = this.teardowns.then(() => this.hostRequest(`host:disconnect:${serial}`)).then(() => undefined);
-    this.teardowns = done.catch(() => undefined);
-    return done;
+    return this.teardownInTurn(async () => {
+      await this.hostRequest(`host:disconnect:${serial}`);
+    });
   }
 
   /**
@@ -268,8 +278,8 @@ export class AdbHostClient {
   }
 
   /**
-   * The same for several devices with one poll: adb 29's server can crash (SIGSEGV) when many
-   * `devices-l` requests race a burst of devices attaching, so waiters never poll side by side.
+   * The same for several devices: one `devices-l` request per round however many are awaited,
+   * rather than a poller per device (less load on a server busy with a burst of attaches).
    */
   async waitForDevices(serials: readonly string[], states: string | readonly string[], timeoutMs: number): Promise<string[]> {
     const wanted = typeof states === 'string' ? [states] : states;

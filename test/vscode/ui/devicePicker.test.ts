@@ -183,7 +183,7 @@ describe('status bar and picker, driven like a user', function () {
   });
 
   it('runs pause / stop / force-kill / restart from the command palette, and the status bar says so', async () => {
-        await runCommand(page, 'Android Devices: Pause Device Watcher');
+    await runCommand(page, 'Android Devices: Pause Device Watcher');
     assert.match(await waitForStatus(page, /paused/), /paused/);
     const whilePaused = await paletteCommands(page);
     assert.ok(whilePaused.some((c) => c.includes('Resume Device Watcher')), whilePaused.join('\n'));
