@@ -94,6 +94,9 @@ async function tcpDeviceVanishes(adb: PrivateAdbServer, lab: SimulatedLab): Prom
       };
       raw.on('list', check);
     });
+    // At a random point of the poll period: a loop that always unplugs at the same phase would
+    // measure that phase (once ~990 ms every time, in another run ~9 ms), not the watcher.
+    await settle(Math.random() * POLL_MS);
     const started = performance.now();
     await lab.unplug(sim.port);
     ours.push((await seenByPoller) - started);
