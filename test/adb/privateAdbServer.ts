@@ -245,14 +245,17 @@ export class AdbHostClient {
   }
 
   /**
-   * Rejects when adb does not know the device. One at a time per client: adb 29's server aborts
-   * ("failed to unregister fd -1 with epoll") when it tears down two transports at once, and the
-   * CLI may be talking to the user's own server.
+   * Resolves once adb no longer lists the device; rejects when adb does not know it. adb answers
+   * "disconnected" when it has only begun the teardown: a connect sent at once may still hear
+   * "already connected" from the transport on its way out, which then leaves for good. One at a
+   * time per client: adb 29's server aborts ("failed to unregister fd -1 with epoll") when it
+   * tears down two transports at once, and the CLI may be talking to the user's own server.
    */
   disconnect(serialOrPort: string | number): Promise<void> {
     const serial = typeof serialOrPort === 'number' ? tcpSerial(serialOrPort) : serialOrPort;
     return this.teardownInTurn(async () => {
       await this.hostRequest(`host:disconnect:${serial}`);
+      await this.waitForDevice(serial, GONE, DEFAULT_REQUEST_TIMEOUT_MS);
     });
   }
 
