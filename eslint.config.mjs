@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/poller/**/*.ts', 'src/supervisor/**/*.ts', 'src/model/**/*.ts', 'src/common/**/*.ts'],
+    files: ['src/poller/**/*.ts', 'src/supervisor/**/*.ts', 'src/model/**/*.ts', 'src/common/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The poller and supervisor never import vscode.' }] }],
     },

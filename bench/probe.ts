@@ -3,7 +3,7 @@
 // Prints one JSON line: the RSS the worker added, and the process CPU over the idle period.
 
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_POLLER_CONFIG } from '../src/poller/protocol';
+import { DEFAULT_POLLER_CONFIG } from '../src/shared/types';
 import { PollerSupervisor } from '../src/supervisor/pollerSupervisor';
 import { WORKER_SCRIPT } from '../test/adb/pollerHarness';
 

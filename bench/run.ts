@@ -9,7 +9,7 @@ import { RawTracker } from '../test/adb/rawTracker';
 import { createPoller, deviceIn, waitForSnapshot } from '../test/adb/pollerHarness';
 import { PrivateAdbServer } from '../test/adb/privateAdbServer';
 import { SimulatedLab } from '../test/sim/labClient';
-import { Snapshot } from '../src/poller/protocol';
+import { Snapshot } from '../src/shared/types';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);

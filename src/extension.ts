@@ -7,7 +7,7 @@ import { DisposableStore } from './common/events';
 import { AdbStatus } from './model/adbStatus';
 import { RecentLog } from './model/recentLog';
 import { DeviceSelection } from './model/selection';
-import { DEFAULT_POLLER_CONFIG } from './poller/protocol';
+import { DEFAULT_POLLER_CONFIG } from './shared/types';
 import { PollerSupervisor } from './supervisor/pollerSupervisor';
 import { AndroidDeviceWatcherApi, createApi } from './ui/api';
 import { registerCommands } from './ui/commands';

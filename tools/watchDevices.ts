@@ -3,7 +3,7 @@
 // starts a private adb server with a small simulated lab. Ctrl-C stops everything it started.
 
 import * as path from 'node:path';
-import { DEFAULT_POLLER_CONFIG, Snapshot } from '../src/poller/protocol';
+import { DEFAULT_POLLER_CONFIG, Snapshot } from '../src/shared/types';
 import { PollerSupervisor } from '../src/supervisor/pollerSupervisor';
 import { adbServerWithDevices, RunningLab, startLab } from './simulatedLab';
 

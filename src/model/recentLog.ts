@@ -1,16 +1,10 @@
 // The last warnings and errors, kept for the Troubleshoot report (the log channel may be long gone
 // from view when a user asks "why is my device not showing up").
 
-import { LogLevel } from '../poller/protocol';
-
-export interface RecentLine {
-  at: number;
-  level: LogLevel;
-  message: string;
-}
+import { LogLevel, LogLine } from '../shared/types';
 
 export class RecentLog {
-  private readonly lines: RecentLine[] = [];
+  private readonly lines: LogLine[] = [];
 
   constructor(private readonly capacity = 20) {}
 
@@ -20,7 +14,7 @@ export class RecentLog {
     if (this.lines.length > this.capacity) this.lines.shift();
   }
 
-  get entries(): readonly RecentLine[] {
+  get entries(): readonly LogLine[] {
     return this.lines;
   }
 }

@@ -3,7 +3,7 @@
 // Only when nothing is selected does the first ready device get selected automatically.
 
 import { Disposable, DisposableStore, Emitter, Event } from '../common/events';
-import { Device, Snapshot } from '../poller/protocol';
+import { Device, Snapshot } from '../shared/types';
 
 /** The part of the workspace state this needs (vscode.Memento fits). */
 export interface SelectionMemento {

@@ -2,8 +2,8 @@
 // fallback, never a crash. No `vscode` import: the UI passes a reader over the configuration.
 
 import * as path from 'node:path';
-import { DEFAULT_POLLER_CONFIG } from '../poller/protocol';
-import { parseServerAddress } from '../poller/serverAddress';
+import { DEFAULT_POLLER_CONFIG } from '../shared/types';
+import { parseServerAddress } from '../shared/address';
 
 export const SETTINGS_SECTION = 'androidDeviceWatcher';
 

@@ -2,8 +2,7 @@
 // Markdown document a user can read and paste into a bug report. Pure: the UI gathers the facts.
 
 import { AdbSearch } from './adbLocator';
-import { RecentLine } from './recentLog';
-import { Device, ServerState } from '../poller/protocol';
+import { Device, LogLine, ServerState } from '../shared/types';
 
 export interface ServerFacts {
   state: ServerState;
@@ -22,7 +21,7 @@ export interface TroubleshootFacts {
   servers: ServerFacts[];
   pollerState: string;
   lastError?: string;
-  recent: readonly RecentLine[];
+  recent: readonly LogLine[];
   devices: readonly Device[];
   settings: Record<string, unknown>;
   fixFor(device: Device): string | undefined;

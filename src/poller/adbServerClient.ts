@@ -12,8 +12,8 @@
 import Connection from '@devicefarmer/adbkit/dist/src/adb/connection';
 import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
 import Protocol from '@devicefarmer/adbkit/dist/src/adb/protocol';
-import { DeviceDetails } from './protocol';
-import { AdbServerAddress } from './serverAddress';
+import { DeviceDetails } from '../shared/types';
+import { HostPort } from '../shared/address';
 
 /** Real `getprop` output is 20-100 KB; past this the reply is refused (Buffers escape the heap cap). */
 export const MAX_SHELL_OUTPUT_BYTES = 1024 * 1024;
@@ -81,7 +81,7 @@ export class AdbServerClient {
 
   constructor(
     readonly address: string,
-    private readonly endpoint: AdbServerAddress,
+    private readonly endpoint: HostPort,
     private readonly adbPath: string,
     private readonly timeoutMs: number,
   ) {}

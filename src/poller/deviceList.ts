@@ -9,7 +9,7 @@
 // not be passed to adb or put in ANDROID_SERIAL intact), a transport id must be a number, and one
 // reply yields at most MAX_DEVICES_PER_SERVER devices.
 
-import { ConnectionKind, Device, DeviceState, KNOWN_DEVICE_STATES } from './protocol';
+import { ConnectionKind, Device, DeviceState, KNOWN_DEVICE_STATES } from '../shared/types';
 
 // Longest first so that `no permissions` wins over a one-word prefix.
 const MULTI_WORD_STATES = KNOWN_DEVICE_STATES.filter((state) => state.includes(' '));

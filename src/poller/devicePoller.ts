@@ -3,8 +3,8 @@
 // snapshot per change burst with the changes since the last one.
 
 import { AdbServerClient, describeAdbError } from './adbServerClient';
-import { parseServerAddress } from './serverAddress';
-import { AdbCommand, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from './protocol';
+import { parseServerAddress } from '../shared/address';
+import { AdbCommand, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from '../shared/types';
 import { ServerWatcher } from './serverWatcher';
 
 export interface PollerSink {

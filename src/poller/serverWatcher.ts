@@ -4,7 +4,7 @@
 
 import { AdbServerClient, describeAdbError } from './adbServerClient';
 import { MAX_DEVICES_PER_SERVER, readDeviceList } from './deviceList';
-import { Device, LogLevel, PollerConfig, ServerState } from './protocol';
+import { Device, LogLevel, PollerConfig, ServerState } from '../shared/types';
 import { backoffDelay, BackoffPolicy, WakeableSleep } from '../common/backoff';
 
 export const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 250, factor: 2, maxMs: 5000 };

@@ -5,19 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import { backoffDelay, BackoffPolicy } from '../common/backoff';
 import { Emitter } from '../common/events';
-import {
-  AdbCommand,
-  DeviceChanges,
-  HostMessage,
-  LogLevel,
-  PollerConfig,
-  PROTOCOL_VERSION,
-  Snapshot,
-  WorkerData,
-  WorkerMemoryUsage,
-  WorkerMessage,
-  WorkerTestHooks,
-} from '../poller/protocol';
+import { HostMessage, PROTOCOL_VERSION, WorkerData, WorkerMemoryUsage, WorkerMessage, WorkerTestHooks } from '../poller/protocol';
+import { AdbCommand, CommandResult, DeviceChanges, LogLevel, LogLine, PollerConfig, Snapshot } from '../shared/types';
 
 export type PollerState =
   | 'idle'
@@ -41,12 +30,6 @@ export interface StateChange {
 export interface DevicesUpdate {
   snapshot: Snapshot;
   changes: DeviceChanges;
-}
-
-export interface LogLine {
-  level: LogLevel;
-  message: string;
-  at: number;
 }
 
 export interface SupervisorOptions {
@@ -93,12 +76,7 @@ interface WorkerRun {
   pingId: number;
   timers: NodeJS.Timeout[];
   acks: Map<'paused' | 'resumed', () => void>;
-  commands: Map<number, (result: AdbCommandResult) => void>;
-}
-
-export interface AdbCommandResult {
-  ok: boolean;
-  message: string;
+  commands: Map<number, (result: CommandResult) => void>;
 }
 
 export class DisposedError extends Error {
@@ -251,7 +229,7 @@ export class PollerSupervisor {
   }
 
   /** Runs `adb connect` / `adb disconnect` in the worker; fails clearly when no worker runs. */
-  runAdbCommand(command: AdbCommand): Promise<AdbCommandResult> {
+  runAdbCommand(command: AdbCommand): Promise<CommandResult> {
     if (this.disposePromise) {
       return Promise.reject(new DisposedError());
     }

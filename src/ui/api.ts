@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/events';
 import { DeviceSelection, SelectedDevice } from '../model/selection';
-import { Device, ServerState } from '../poller/protocol';
+import { Device, ServerState } from '../shared/types';
 import { PollerState, PollerSupervisor } from '../supervisor/pollerSupervisor';
 
 export interface AndroidDeviceWatcherApi {

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { DisposableStore } from '../common/events';
 import { AdbStatus } from '../model/adbStatus';
 import { DeviceSelection } from '../model/selection';
-import { Device } from '../poller/protocol';
+import { Device } from '../shared/types';
 import { PollerSupervisor } from '../supervisor/pollerSupervisor';
 import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, stateFix } from './deviceText';
 

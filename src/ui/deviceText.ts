@@ -2,7 +2,7 @@
 // Device data is shown as plain text only (labels do not render markup; tooltips escape it).
 
 import * as vscode from 'vscode';
-import { Device } from '../poller/protocol';
+import { Device } from '../shared/types';
 import { PollerState } from '../supervisor/pollerSupervisor';
 
 /** Device data in a label that renders `$(icon)`: shown as typed, never as an icon. */

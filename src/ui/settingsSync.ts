@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { AdbStatus } from '../model/adbStatus';
 import { readSettings, SETTINGS_SECTION, WatcherSettings } from '../model/settings';
-import { DEFAULT_POLLER_CONFIG, PollerConfig } from '../poller/protocol';
+import { DEFAULT_POLLER_CONFIG, PollerConfig } from '../shared/types';
 import { inert } from './deviceText';
 
 export class SettingsSync implements vscode.Disposable {

@@ -2,12 +2,12 @@
 // worker on the chosen adb server; the device then appears or leaves by the usual push and poll.
 
 import * as vscode from 'vscode';
-import { parseWifiAddress, WifiAddressProblem } from '../model/wifiAddress';
-import { Device } from '../poller/protocol';
+import { parseWifiAddress, AddressProblem } from '../shared/address';
+import { CommandResult, Device } from '../shared/types';
 import { inert } from './deviceText';
-import { AdbCommandResult, PollerSupervisor } from '../supervisor/pollerSupervisor';
+import { PollerSupervisor } from '../supervisor/pollerSupervisor';
 
-function problemText(problem: WifiAddressProblem): string {
+function problemText(problem: AddressProblem): string {
   switch (problem) {
     case 'empty':
       return vscode.l10n.t('Enter an address such as 192.168.1.20:5555');
@@ -19,7 +19,7 @@ function problemText(problem: WifiAddressProblem): string {
 }
 
 /** With `address` (from a command argument) no input box is shown; returns adb's answer. */
-export async function connectOverWifi(supervisor: PollerSupervisor, address?: string, server?: string): Promise<AdbCommandResult | undefined> {
+export async function connectOverWifi(supervisor: PollerSupervisor, address?: string, server?: string): Promise<CommandResult | undefined> {
   const typed =
     address ??
     (await vscode.window.showInputBox({
@@ -49,7 +49,7 @@ export async function connectOverWifi(supervisor: PollerSupervisor, address?: st
   return result;
 }
 
-export async function disconnectDevice(supervisor: PollerSupervisor, device: Device): Promise<AdbCommandResult> {
+export async function disconnectDevice(supervisor: PollerSupervisor, device: Device): Promise<CommandResult> {
   const result = await supervisor.runAdbCommand({ kind: 'disconnect', server: device.server, serial: device.serial });
   if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not disconnect {0}: {1}', inert(device.serial), inert(result.message)));
   return result;

@@ -9,7 +9,7 @@ import { startHttpServer, startSilentServer } from './fakeServers';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from './pollerHarness';
 import { findFreePort, PrivateAdbServer } from './privateAdbServer';
 import { SimulatedLab } from '../sim/labClient';
-import { Snapshot } from '../../src/poller/protocol';
+import { Snapshot } from '../../src/shared/types';
 
 const POLL_MS = 300;
 

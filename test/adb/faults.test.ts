@@ -13,7 +13,7 @@ import { inTurn, PrivateAdbServer } from './privateAdbServer';
 import { RawTracker } from './rawTracker';
 import { SimulatedLab } from '../sim/labClient';
 import { RECONNECT_BACKOFF } from '../../src/poller/serverWatcher';
-import { Snapshot } from '../../src/poller/protocol';
+import { Snapshot } from '../../src/shared/types';
 
 // Workers created from now on get `gc()`, which the worker's test-heap hook calls before it
 // measures: heap figures are then live data, not garbage waiting for a collection.

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { letTimePass, ProblemSpy, waitUntil } from './faultWatch';
 import { deviceLine, Framing, HostileServer, startHostileServer } from './hostileServer';
 import { activeHandles, createPoller, deviceIn, Harness, waitForSnapshot } from './pollerHarness';
-import { Snapshot } from '../../src/poller/protocol';
+import { Snapshot } from '../../src/shared/types';
 
 const POLL_MS = 200;
 const TIMEOUT_MS = 500;

@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_POLLER_CONFIG, Device, PollerConfig, Snapshot } from '../../src/poller/protocol';
+import { DEFAULT_POLLER_CONFIG, Device, PollerConfig, Snapshot } from '../../src/shared/types';
 import { PollerState, PollerSupervisor, SupervisorOptions } from '../../src/supervisor/pollerSupervisor';
 
 /** The esbuild bundle the extension ships (`npm run build`), not a test double. */

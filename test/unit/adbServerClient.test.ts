@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { detailsFromGetprop } from '../../src/poller/adbServerClient';
-import { parseServerAddress } from '../../src/poller/serverAddress';
+import { parseServerAddress } from '../../src/shared/address';
 
 describe('adb server addresses', () => {
   it('accepts host:port, [v6]:port and a bare port', () => {

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { detailsFromGetprop, MAX_DETAIL_LENGTH } from '../../src/poller/adbServerClient';
 import { connectionKindOf, MAX_DEVICES_PER_SERVER, parseDeviceLine, parseDeviceList, readDeviceList } from '../../src/poller/deviceList';
-import { Device, DeviceDetails } from '../../src/poller/protocol';
+import { Device, DeviceDetails } from '../../src/shared/types';
 
 const SERVER = '127.0.0.1:5037';
 const RUNS = { numRuns: 300, seed: 20_251_125 };

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../src/common/events';
 import { DeviceSelection, SelectionMemento } from '../../src/model/selection';
-import { Device, ServerState, Snapshot } from '../../src/poller/protocol';
+import { Device, ServerState, Snapshot } from '../../src/shared/types';
 
 /** vscode.Memento's contract, kept in memory (workspace state without a workspace). */
 class MemoryMemento implements SelectionMemento {

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { AdbHostClient } from '../../adb/privateAdbServer';
 import { SimulatedLab } from '../../sim/labClient';
 import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
-import type { Device } from '../../../src/poller/protocol';
+import type { Device } from '../../../src/shared/types';
 import { activeApi, SECTION, until } from './helpers';
 import type { PollerState } from '../../../src/supervisor/pollerSupervisor';
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { AdbHostClient, findFreePort } from '../../adb/privateAdbServer';
 import { SimulatedLab } from '../../sim/labClient';
-import type { AdbCommandResult } from '../../../src/supervisor/pollerSupervisor';
+import type { CommandResult } from '../../../src/shared/types';
 import { activeApi, SECTION, until } from './helpers';
 
 describe('Wi-Fi connect and Troubleshoot in the real extension host', () => {
@@ -29,20 +29,20 @@ describe('Wi-Fi connect and Troubleshoot in the real extension host', () => {
     const sim = await lab.addDevice();
     const serial = `127.0.0.1:${sim.port}`;
     cleanup.push(serial);
-    const connected = await vscode.commands.executeCommand<AdbCommandResult>(`${SECTION}.connectWifi`, serial);
+    const connected = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.connectWifi`, serial);
     assert.deepEqual(connected, { ok: true, message: `connected to ${serial}` });
     await until(api, () => api.devices.some((d) => d.serial === serial && d.state === 'device'), 5000, 'the Wi-Fi device');
-    const disconnected = await vscode.commands.executeCommand<AdbCommandResult>(`${SECTION}.disconnectDevice`, serial);
+    const disconnected = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.disconnectDevice`, serial);
     assert.equal(disconnected?.ok, true, disconnected?.message);
     await until(api, () => !api.devices.some((d) => d.serial === serial), 5000, 'the device gone');
   });
 
   it('reports a failed connect and refuses a malformed address', async () => {
     const nobody = await findFreePort();
-    const failed = await vscode.commands.executeCommand<AdbCommandResult>(`${SECTION}.connectWifi`, `127.0.0.1:${nobody}`);
+    const failed = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.connectWifi`, `127.0.0.1:${nobody}`);
     assert.equal(failed?.ok, false);
     assert.match(failed?.message ?? '', /failed to connect|cannot connect/);
-    const malformed = await vscode.commands.executeCommand<AdbCommandResult>(`${SECTION}.connectWifi`, 'host:99999; reboot');
+    const malformed = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.connectWifi`, 'host:99999; reboot');
     assert.equal(malformed?.ok, false);
   });
 
