@@ -3,15 +3,15 @@
 // poller's dispose promise so VS Code waits for a clean stop.
 
 import * as vscode from 'vscode';
-import { DisposableStore } from './common/events';
+import { DisposableStore, toDisposable } from './common/lifecycle';
 import { AdbStatus } from './model/adbStatus';
 import { RecentLog } from './model/recentLog';
-import { DeviceSelection } from './model/selection';
+import { WatcherModel } from './model/watcherModel';
 import { DEFAULT_POLLER_CONFIG } from './shared/types';
 import { PollerSupervisor } from './supervisor/pollerSupervisor';
-import { AndroidDeviceWatcherApi, createApi } from './ui/api';
-import { registerCommands } from './ui/commands';
-import { exportSelection } from './ui/selectionExports';
+import { AndroidDeviceWatcherApi, PublicApi } from './ui/api';
+import { WatcherCommands } from './ui/commands';
+import { SelectionExports } from './ui/selectionExports';
 import { SettingsSync } from './ui/settingsSync';
 import { DeviceStatusBar } from './ui/statusBar';
 
@@ -29,7 +29,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
   });
   supervisor = poller;
   // deactivate() normally disposes it first; this covers a host that only disposes subscriptions.
-  store.add({ dispose: () => void poller.dispose() });
+  store.add(toDisposable(() => void poller.dispose()));
   const settings = store.add(new SettingsSync(adb, log, (config, stopDeadlineMs) => poller.reconfigure(config, stopDeadlineMs)));
 
   const recent = new RecentLog();
@@ -40,20 +40,19 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
     }),
   );
   store.add(poller.onDidChangeState(({ previous, state, reason }) => log.info(`watcher ${previous} -> ${state}${reason ? ` (${reason})` : ''}`)));
+
+  const model = store.add(new WatcherModel(poller, context.workspaceState, adb));
   store.add(
-    poller.onDidChangeDevices(({ changes }) => {
-      for (const device of changes.added) log.info(`device added: ${device.serial} on ${device.server} (${device.state})`);
-      for (const device of changes.changed) log.debug(`device changed: ${device.serial} on ${device.server} (${device.state})`);
-      for (const device of changes.removed) log.info(`device removed: ${device.serial} on ${device.server}`);
+    model.onDidChange(({ devices }) => {
+      for (const device of devices.added) log.info(`device added: ${device.serial} on ${device.server} (${device.state})`);
+      for (const device of devices.changed) log.debug(`device changed: ${device.serial} on ${device.server} (${device.state})`);
+      for (const device of devices.removed) log.info(`device removed: ${device.serial} on ${device.server}`);
     }),
   );
-
-  const selection = store.add(new DeviceSelection(poller, context.workspaceState));
-  store.add(new DeviceStatusBar(poller, selection, adb));
+  store.add(new DeviceStatusBar(model));
   store.add(
-    registerCommands({
-      supervisor: poller,
-      selection,
+    new WatcherCommands({
+      model,
       adb,
       log,
       recent,
@@ -62,13 +61,13 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
     }),
   );
   const exports = store.add(
-    exportSelection(poller, selection, context.environmentVariableCollection, {
+    new SelectionExports(model, context.environmentVariableCollection, {
       setAndroidSerial: () => settings.settings.setAndroidSerial,
       notifyOnDisconnect: () => settings.settings.notifyOnDisconnect,
     }),
   );
   store.add(settings.onDidChange(() => exports.refresh()));
-  const api = createApi(poller, selection, store);
+  const api = store.add(new PublicApi(model));
 
   // Not awaited: activation returns at once; a failed start shows as the watcher's state.
   void (async () => {
@@ -79,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
       log.error(`the device watcher did not start: ${(error as Error).message}`);
     }
   })();
-  return api;
+  return api.exports;
 }
 
 export function deactivate(): Promise<void> | undefined {

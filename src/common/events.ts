@@ -1,9 +1,7 @@
 // A typed event in the shape of vscode.Event, so the model can be used by the UI as-is
 // and tested in plain mocha without VS Code.
 
-export interface Disposable {
-  dispose(): void;
-}
+import { Disposable } from './lifecycle';
 
 export type Event<T> = (listener: (value: T) => void) => Disposable;
 
@@ -41,35 +39,5 @@ export class Emitter<T> implements Disposable {
   dispose(): void {
     this.disposed = true;
     this.listeners.clear();
-  }
-}
-
-/** Collects disposables the moment they are made; disposes them in reverse order, once. */
-export class DisposableStore implements Disposable {
-  private items: Disposable[] = [];
-  private disposed = false;
-
-  add<T extends Disposable>(item: T): T {
-    if (this.disposed) {
-      item.dispose();
-    } else {
-      this.items.push(item);
-    }
-    return item;
-  }
-
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
-  dispose(): void {
-    if (this.disposed) {
-      return;
-    }
-    this.disposed = true;
-    for (const item of this.items.reverse()) {
-      item.dispose();
-    }
-    this.items = [];
   }
 }

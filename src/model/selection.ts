@@ -1,20 +1,14 @@
 // The selected device, remembered per workspace. It is never switched silently: when the selected
 // device vanishes it stays selected (shown as disconnected) and is picked up again when it returns.
 // Only when nothing is selected does the first ready device get selected automatically.
+// Rules only: the watcher model feeds it each new list and fires the events.
 
-import { Disposable, DisposableStore, Emitter, Event } from '../common/events';
-import { Device, Snapshot } from '../shared/types';
+import { Device, ServerState } from '../shared/types';
 
 /** The part of the workspace state this needs (vscode.Memento fits). */
 export interface SelectionMemento {
   get<T>(key: string): T | undefined;
   update(key: string, value: unknown): Thenable<void> | Promise<void>;
-}
-
-/** Where snapshots come from (the PollerSupervisor fits). */
-export interface SnapshotSource {
-  readonly snapshot: Snapshot | undefined;
-  readonly onDidChangeDevices: Event<{ snapshot: Snapshot }>;
 }
 
 export interface SelectedDevice {
@@ -34,80 +28,65 @@ export interface SelectedDevice {
   awaitingServer: boolean;
 }
 
+/** What an update did to the selection. */
+export type SelectionOutcome = 'unchanged' | 'changed' | 'disconnected' | 'reconnected';
+
 const MEMENTO_KEY = 'androidDeviceWatcher.selectedDevice';
 
-export class DeviceSelection implements Disposable {
+export class DeviceSelection {
   private current?: SelectedDevice;
-  private readonly store = new DisposableStore();
-  private readonly changed = this.store.add(new Emitter<SelectedDevice | undefined>());
-  private readonly disconnected = this.store.add(new Emitter<SelectedDevice>());
-  private readonly reconnected = this.store.add(new Emitter<SelectedDevice>());
-  /** Fires when the selection or anything about the selected device changes. */
-  readonly onDidChange = this.changed.event;
-  readonly onDidDisconnect = this.disconnected.event;
-  readonly onDidReconnect = this.reconnected.event;
 
-  constructor(
-    private readonly source: SnapshotSource,
-    private readonly memento: SelectionMemento,
-  ) {
+  constructor(private readonly memento: SelectionMemento) {
     const saved = memento.get<Device>(MEMENTO_KEY);
     if (saved && typeof saved.id === 'string' && typeof saved.serial === 'string') {
-      // Until the first snapshot says otherwise, the remembered device is not known to be present.
+      // Until its server lists devices, the remembered device is not known to be present.
       this.current = { id: saved.id, serial: saved.serial, server: saved.server, device: saved, present: false, ready: false, awaitingServer: true };
     }
-    this.store.add(source.onDidChangeDevices(({ snapshot }) => this.onSnapshot(snapshot)));
-    if (source.snapshot) this.onSnapshot(source.snapshot);
   }
 
   get selected(): SelectedDevice | undefined {
     return this.current;
   }
 
-  select(device: Device): void {
-    const present = this.source.snapshot?.devices.find((d) => d.id === device.id);
-    this.set(describe(present ?? device, !!present));
+  /** Selects `device`; `listed` is how the current list shows it, if it is there. */
+  select(device: Device, listed: Device | undefined): SelectionOutcome {
+    const next = describe(listed ?? device, !!listed);
     void this.memento.update(MEMENTO_KEY, device);
+    return this.set(next) ? 'changed' : 'unchanged';
   }
 
-  clear(): void {
-    if (!this.current) return;
+  clear(): SelectionOutcome {
+    if (!this.current) return 'unchanged';
     this.current = undefined;
     void this.memento.update(MEMENTO_KEY, undefined);
-    this.changed.fire(undefined);
+    return 'changed';
   }
 
-  private onSnapshot(snapshot: Snapshot): void {
-    if (!this.current) {
-      // First use in this workspace: take the first ready device, as the best pickers do.
-      const first = snapshot.devices.find((d) => d.state === 'device');
-      if (first) this.select(first);
-      return;
-    }
+  /** A new device list: follows the selected device, or takes the first ready one when none is selected. */
+  update(devices: readonly Device[], servers: readonly ServerState[]): SelectionOutcome {
     const previous = this.current;
-    const listed = snapshot.devices.find((d) => d.id === previous.id);
+    if (!previous) {
+      // First use in this workspace: take the first ready device, as the best pickers do.
+      const first = devices.find((d) => d.state === 'device');
+      return first ? this.select(first, first) : 'unchanged';
+    }
+    const listed = devices.find((d) => d.id === previous.id);
     const seen = listed && withKnownDetails(listed, previous.device);
-    const stillAwaiting = !seen && previous.awaitingServer && snapshot.servers.some((s) => s.address === previous.server && s.status === 'connecting');
-    if (stillAwaiting) return;
+    const stillAwaiting = !seen && previous.awaitingServer && servers.some((s) => s.address === previous.server && s.status === 'connecting');
+    if (stillAwaiting) return 'unchanged';
     const next = seen ? describe(seen, true) : { ...previous, present: false, ready: false, awaitingServer: false };
-    if (sameSelection(previous, next)) return;
-    this.set(next);
+    if (!this.set(next)) return 'unchanged';
     // Remembered as last seen, details included, so the next window starts with the right name.
     if (seen) void this.memento.update(MEMENTO_KEY, seen);
-    if (seen && !previous.present) {
-      this.reconnected.fire(next);
-    } else if (!seen && previous.present) {
-      this.disconnected.fire(next);
-    }
+    if (seen && !previous.present) return 'reconnected';
+    if (!seen && previous.present) return 'disconnected';
+    return 'changed';
   }
 
-  private set(next: SelectedDevice): void {
+  private set(next: SelectedDevice): boolean {
+    if (this.current && sameSelection(this.current, next)) return false;
     this.current = next;
-    this.changed.fire(next);
-  }
-
-  dispose(): void {
-    this.store.dispose();
+    return true;
   }
 }
 

@@ -3,10 +3,11 @@
 // Versioned so that callers can check what they get.
 
 import * as vscode from 'vscode';
-import { DisposableStore } from '../common/events';
-import { DeviceSelection, SelectedDevice } from '../model/selection';
+import { DisposableBase } from '../common/lifecycle';
+import { SelectedDevice } from '../model/selection';
+import { WatcherModel, WatcherState } from '../model/watcherModel';
+import { hasChanges } from '../shared/deviceChanges';
 import { Device, ServerState } from '../shared/types';
-import { PollerState, PollerSupervisor } from '../supervisor/pollerSupervisor';
 
 export interface AndroidDeviceWatcherApi {
   readonly version: 1;
@@ -14,39 +15,48 @@ export interface AndroidDeviceWatcherApi {
   readonly devices: readonly Device[];
   readonly servers: readonly ServerState[];
   readonly selectedDevice: SelectedDevice | undefined;
-  readonly pollerState: PollerState;
+  readonly pollerState: WatcherState;
   readonly onDidChangeDevices: vscode.Event<readonly Device[]>;
   readonly onDidChangeSelectedDevice: vscode.Event<SelectedDevice | undefined>;
-  readonly onDidChangePollerState: vscode.Event<PollerState>;
+  readonly onDidChangePollerState: vscode.Event<WatcherState>;
   /** Shows the picker; resolves with the device picked (and selected), or undefined. */
   pickDevice(): Promise<Device | undefined>;
 }
 
-export function createApi(supervisor: PollerSupervisor, selection: DeviceSelection, store: DisposableStore): AndroidDeviceWatcherApi {
-  // Our own emitters: the API outlives nothing, but callers' listeners must not reach internals.
-  const devices = store.add(new vscode.EventEmitter<readonly Device[]>());
-  const selected = store.add(new vscode.EventEmitter<SelectedDevice | undefined>());
-  const state = store.add(new vscode.EventEmitter<PollerState>());
-  store.add(supervisor.onDidChangeDevices(({ snapshot }) => devices.fire(snapshot.devices)));
-  store.add(selection.onDidChange((value) => selected.fire(value)));
-  store.add(supervisor.onDidChangeState((change) => state.fire(change.state)));
-  return {
-    version: 1,
-    get devices() {
-      return supervisor.snapshot?.devices ?? [];
-    },
-    get servers() {
-      return supervisor.snapshot?.servers ?? [];
-    },
-    get selectedDevice() {
-      return selection.selected;
-    },
-    get pollerState() {
-      return supervisor.state;
-    },
-    onDidChangeDevices: devices.event,
-    onDidChangeSelectedDevice: selected.event,
-    onDidChangePollerState: state.event,
-    pickDevice: async () => (await vscode.commands.executeCommand<Device | undefined>('androidDeviceWatcher.pickDevice')) ?? undefined,
-  };
+export class PublicApi extends DisposableBase {
+  readonly exports: AndroidDeviceWatcherApi;
+
+  constructor(model: WatcherModel) {
+    super();
+    // Our own emitters: callers' listeners must not reach the model's internals.
+    const devices = this.register(new vscode.EventEmitter<readonly Device[]>());
+    const selected = this.register(new vscode.EventEmitter<SelectedDevice | undefined>());
+    const state = this.register(new vscode.EventEmitter<WatcherState>());
+    this.register(
+      model.onDidChange((change) => {
+        if (hasChanges(change.devices) || change.servers) devices.fire(model.devices);
+        if (change.selection) selected.fire(model.selection);
+        if (change.state) state.fire(model.state);
+      }),
+    );
+    this.exports = {
+      version: 1,
+      get devices() {
+        return model.devices;
+      },
+      get servers() {
+        return model.servers;
+      },
+      get selectedDevice() {
+        return model.selection;
+      },
+      get pollerState() {
+        return model.state;
+      },
+      onDidChangeDevices: devices.event,
+      onDidChangeSelectedDevice: selected.event,
+      onDidChangePollerState: state.event,
+      pickDevice: async () => (await vscode.commands.executeCommand<Device | undefined>('androidDeviceWatcher.pickDevice')) ?? undefined,
+    };
+  }
 }

@@ -1,97 +1,89 @@
-// Every command of the extension. Commands that control the poller report failures in the log and
+// Every command of the extension. Commands that control the watcher report failures in the log and
 // a notice; none throws into VS Code.
 
 import * as vscode from 'vscode';
-import { DisposableStore } from '../common/events';
-import { AdbStatus } from '../model/adbStatus';
-import { RecentLog } from '../model/recentLog';
-import { DeviceSelection } from '../model/selection';
-import { WatcherSettings } from '../model/settings';
-import { Device } from '../shared/types';
+import { DisposableBase } from '../common/lifecycle';
 import { parseServerAddress } from '../shared/address';
-import { PollerSupervisor } from '../supervisor/pollerSupervisor';
-import { showDevicePicker } from './devicePicker';
+import { Device } from '../shared/types';
+import { DevicePicker } from './devicePicker';
 import { deviceName, inert } from './deviceText';
-import { showTroubleshootReport } from './troubleshoot';
+import { showTroubleshootReport, TroubleshootDeps } from './troubleshoot';
 import { connectOverWifi, disconnectDevice } from './wifi';
 
-export interface CommandDeps {
-  supervisor: PollerSupervisor;
-  selection: DeviceSelection;
-  adb: AdbStatus;
+export interface CommandDeps extends TroubleshootDeps {
   log: vscode.LogOutputChannel;
-  recent: RecentLog;
-  settings(): WatcherSettings;
-  extensionVersion: string;
 }
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable {
-  const store = new DisposableStore();
-  const { supervisor, selection, log } = deps;
+export class WatcherCommands extends DisposableBase {
+  constructor(deps: CommandDeps) {
+    super();
+    const { model, log } = deps;
+    const controls = model.controls;
 
-  const copySerial = async (device: Device) => {
-    await vscode.env.clipboard.writeText(device.serial);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0}', inert(device.serial)));
-  };
-  const openShell = (device: Device) => openAdbShell(deps, device);
-  const disconnect = async (device: Device) => void (await disconnectDevice(supervisor, device));
-  const pick = () => showDevicePicker({ ...deps, copySerial, openShell, disconnect });
+    const copySerial = async (device: Device) => {
+      await vscode.env.clipboard.writeText(device.serial);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0}', inert(device.serial)));
+    };
+    const openShell = (device: Device) => openAdbShell(deps, device);
+    const disconnect = async (device: Device) => void (await disconnectDevice(model, device));
+    const picker = this.register(new DevicePicker(model, { copySerial, openShell, disconnect }));
+    const pick = () => picker.show();
 
-  const control = (name: string, action: () => Promise<void> | void) => async () => {
-    try {
-      await action();
-    } catch (error) {
-      const message = (error as Error).message;
-      log.error(`${name}: ${message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Device watcher: {0}', inert(message)));
-    }
-  };
+    const control = (name: string, action: () => Promise<void> | void) => async () => {
+      try {
+        await action();
+      } catch (error) {
+        const message = (error as Error).message;
+        log.error(`${name}: ${message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Device watcher: {0}', inert(message)));
+      }
+    };
 
-  const register = (id: string, callback: (...args: never[]) => unknown) =>
-    store.add(vscode.commands.registerCommand(`androidDeviceWatcher.${id}`, callback));
+    const register = (id: string, callback: (...args: never[]) => unknown) =>
+      this.register(vscode.commands.registerCommand(`androidDeviceWatcher.${id}`, callback));
 
-  register('pickDevice', pick);
-  register('refresh', control('refresh', () => supervisor.refresh()));
-  register('pause', control('pause', () => supervisor.pause()));
-  register('resume', control('resume', () => supervisor.resume()));
-  register('start', control('start', () => supervisor.start()));
-  register('stop', control('stop', () => supervisor.stop()));
-  register('kill', control('kill', () => supervisor.kill()));
-  register('restart', control('restart', () => supervisor.restart()));
-  register('showLog', () => log.show());
-  register('copySelectedSerial', async () => {
-    const selected = selection.selected;
-    if (selected) await copySerial(selected.device);
-  });
-  register('openShell', async () => {
-    const selected = selection.selected;
-    if (selected) await openShell(selected.device);
-  });
-  register('troubleshoot', () => showTroubleshootReport(deps));
-  // Arguments (address, server) let other extensions and tests connect without the input box.
-  register('connectWifi', (address?: unknown, server?: unknown) =>
-    connectOverWifi(supervisor, typeof address === 'string' ? address : undefined, typeof server === 'string' ? server : undefined),
-  );
-  // Disconnects the given serial (or the selected device) on its adb server.
-  register('disconnectDevice', async (serial?: unknown) => {
-    const device =
-      typeof serial === 'string' ? supervisor.snapshot?.devices.find((d) => d.serial === serial) : selection.selected?.device;
-    if (!device) return { ok: false, message: `no device ${typeof serial === 'string' ? serial : 'selected'}` };
-    return disconnectDevice(supervisor, device);
-  });
-  // For `${command:androidDeviceWatcher.selectedSerial}` in launch.json and tasks.json: the
-  // selected serial, or the picker when nothing is selected; undefined (cancelled) aborts the launch.
-  register('selectedSerial', async () => {
-    const selected = selection.selected;
-    if (selected) return selected.serial;
-    return (await pick())?.serial;
-  });
-  return store;
+    register('pickDevice', pick);
+    register('refresh', control('refresh', () => controls.refresh()));
+    register('pause', control('pause', () => controls.pause()));
+    register('resume', control('resume', () => controls.resume()));
+    register('start', control('start', () => controls.start()));
+    register('stop', control('stop', () => controls.stop()));
+    register('kill', control('kill', () => controls.kill()));
+    register('restart', control('restart', () => controls.restart()));
+    register('showLog', () => log.show());
+    register('copySelectedSerial', async () => {
+      const selected = model.selection;
+      if (selected) await copySerial(selected.device);
+    });
+    register('openShell', async () => {
+      const selected = model.selection;
+      if (selected) await openShell(selected.device);
+    });
+    register('troubleshoot', () => showTroubleshootReport(deps));
+    // Arguments (address, server) let other extensions and tests connect without the input box.
+    register('connectWifi', (address?: unknown, server?: unknown) =>
+      connectOverWifi(model, typeof address === 'string' ? address : undefined, typeof server === 'string' ? server : undefined),
+    );
+    // Disconnects the given serial (or the selected device) on its adb server.
+    register('disconnectDevice', async (serial?: unknown) => {
+      const device =
+        typeof serial === 'string' ? model.devices.find((d) => d.serial === serial) : model.selection?.device;
+      if (!device) return { ok: false, message: `no device ${typeof serial === 'string' ? serial : 'selected'}` };
+      return disconnectDevice(model, device);
+    });
+    // For `${command:androidDeviceWatcher.selectedSerial}` in launch.json and tasks.json: the
+    // selected serial, or the picker when nothing is selected; undefined (cancelled) aborts the launch.
+    register('selectedSerial', async () => {
+      const selected = model.selection;
+      if (selected) return selected.serial;
+      return (await pick())?.serial;
+    });
+  }
 }
 
 /** `adb -H host -P port -s serial shell` as an argument list: no shell ever parses device data. */
 async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
-  const adb = deps.adb.search?.found;
+  const adb = deps.model.adb?.found;
   if (!adb) {
     const setPath = vscode.l10n.t('Set adb Path');
     const choice = await vscode.window.showErrorMessage(vscode.l10n.t('adb not found: set androidDeviceWatcher.adbPath or ANDROID_HOME.'), setPath);

@@ -1,14 +1,12 @@
 // The live device picker: one row per device (grouped by adb server when there are several, and
-// not-ready devices apart with their fix), row buttons, and the poller's controls as footer rows.
-// It redraws from the model while open and drops its listeners when it hides.
+// not-ready devices apart with their fix), row buttons, and the watcher's controls as footer rows.
+// It redraws from the watcher model while open and drops its listeners when it hides.
 
 import * as vscode from 'vscode';
-import { DisposableStore } from '../common/events';
-import { AdbStatus } from '../model/adbStatus';
-import { DeviceSelection } from '../model/selection';
+import { DisposableBase, DisposableStore, MutableDisposable } from '../common/lifecycle';
+import { WatcherModel } from '../model/watcherModel';
 import { Device } from '../shared/types';
-import { PollerSupervisor } from '../supervisor/pollerSupervisor';
-import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, stateFix } from './deviceText';
+import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, serverProblemLabel, stateFix } from './deviceText';
 
 type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'connectWifi' | 'troubleshoot';
 
@@ -29,81 +27,11 @@ const ACTION_COMMANDS: Record<Action, string> = {
   troubleshoot: 'androidDeviceWatcher.troubleshoot',
 };
 
-export interface PickerDeps {
-  supervisor: PollerSupervisor;
-  selection: DeviceSelection;
-  adb: AdbStatus;
+/** What the row buttons do. */
+export interface DeviceActions {
   copySerial(device: Device): Promise<void>;
   openShell(device: Device): Promise<void>;
   disconnect(device: Device): Promise<void>;
-}
-
-let openPicker: vscode.QuickPick<PickerItem> | undefined;
-
-/** Shows the picker; resolves with the device picked (already selected), or undefined. */
-export function showDevicePicker(deps: PickerDeps): Promise<Device | undefined> {
-  openPicker?.hide();
-  const store = new DisposableStore();
-  const picker = store.add(vscode.window.createQuickPick<PickerItem>());
-  openPicker = picker;
-  picker.placeholder = vscode.l10n.t('Select an Android device');
-  picker.matchOnDescription = true;
-  picker.matchOnDetail = true;
-  picker.keepScrollPosition = true;
-
-  const copyButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('copy'), tooltip: vscode.l10n.t('Copy serial') };
-  const shellButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('terminal'), tooltip: vscode.l10n.t('Open adb shell') };
-  const disconnectButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('debug-disconnect'), tooltip: vscode.l10n.t('Disconnect (adb disconnect)') };
-  const buttons = { copy: copyButton, shell: shellButton, disconnect: disconnectButton };
-
-  const render = () => {
-    const activeId = picker.activeItems[0]?.device?.id ?? picker.activeItems[0]?.action;
-    picker.items = buildItems(deps, buttons);
-    const state = deps.supervisor.state;
-    picker.busy = state === 'starting' || state === 'restarting' || state === 'stopping';
-    picker.title = vscode.l10n.t('Android devices ({0}) — watcher {1}', deps.supervisor.snapshot?.devices.length ?? 0, pollerStateLabel(state));
-    // Keep the user's place across live updates.
-    const active = picker.items.find((item) => (item.device?.id ?? item.action) === activeId && item.kind !== vscode.QuickPickItemKind.Separator);
-    if (active) picker.activeItems = [active];
-  };
-  store.add(deps.supervisor.onDidChangeDevices(render));
-  store.add(deps.supervisor.onDidChangeState(render));
-  store.add(deps.selection.onDidChange(render));
-  store.add(deps.adb.onDidChange(render));
-  render();
-
-  return new Promise<Device | undefined>((resolve) => {
-    let picked: Device | undefined;
-    store.add(
-      picker.onDidTriggerItemButton(({ item, button }) => {
-        if (!item.device) return;
-        if (button === copyButton) void deps.copySerial(item.device);
-        else if (button === shellButton) void deps.openShell(item.device);
-        else if (button === disconnectButton) void deps.disconnect(item.device);
-      }),
-    );
-    store.add(
-      picker.onDidAccept(() => {
-        const item = picker.selectedItems[0];
-        if (item?.device) {
-          picked = item.device;
-          deps.selection.select(item.device);
-        } else if (item?.action) {
-          const args = item.action === 'setAdbPath' ? ['androidDeviceWatcher.adbPath'] : [];
-          void vscode.commands.executeCommand(ACTION_COMMANDS[item.action], ...args);
-        }
-        picker.hide();
-      }),
-    );
-    store.add(
-      picker.onDidHide(() => {
-        if (openPicker === picker) openPicker = undefined;
-        store.dispose();
-        resolve(picked);
-      }),
-    );
-    picker.show();
-  });
 }
 
 interface RowButtons {
@@ -112,20 +40,89 @@ interface RowButtons {
   disconnect: vscode.QuickInputButton;
 }
 
-function buildItems(deps: PickerDeps, buttons: RowButtons): PickerItem[] {
-  const { supervisor, selection, adb } = deps;
-  const snapshot = supervisor.snapshot;
-  const devices = snapshot?.devices ?? [];
-  const servers = snapshot?.servers ?? [];
-  const selected = selection.selected;
+export class DevicePicker extends DisposableBase {
+  /** At most one picker is open; opening another (or disposing this) closes it. */
+  private readonly open = this.register(new MutableDisposable<vscode.Disposable>());
+
+  constructor(
+    private readonly model: WatcherModel,
+    private readonly actions: DeviceActions,
+  ) {
+    super();
+  }
+
+  /** Shows the picker; resolves with the device picked (already selected), or undefined. */
+  show(): Promise<Device | undefined> {
+    const model = this.model;
+    const store = new DisposableStore();
+    const picker = store.add(vscode.window.createQuickPick<PickerItem>());
+    picker.placeholder = vscode.l10n.t('Select an Android device');
+    picker.matchOnDescription = true;
+    picker.matchOnDetail = true;
+    picker.keepScrollPosition = true;
+
+    const buttons: RowButtons = {
+      copy: { iconPath: new vscode.ThemeIcon('copy'), tooltip: vscode.l10n.t('Copy serial') },
+      shell: { iconPath: new vscode.ThemeIcon('terminal'), tooltip: vscode.l10n.t('Open adb shell') },
+      disconnect: { iconPath: new vscode.ThemeIcon('debug-disconnect'), tooltip: vscode.l10n.t('Disconnect (adb disconnect)') },
+    };
+
+    const render = () => {
+      const activeId = picker.activeItems[0]?.device?.id ?? picker.activeItems[0]?.action;
+      picker.items = buildItems(model, buttons);
+      const state = model.state;
+      picker.busy = state === 'starting' || state === 'restarting' || state === 'stopping' || (state === 'running' && model.awaitingFirstList);
+      picker.title = vscode.l10n.t('Android devices ({0}) — watcher {1}', model.devices.length, pollerStateLabel(state));
+      // Keep the user's place across live updates.
+      const active = picker.items.find((item) => (item.device?.id ?? item.action) === activeId && item.kind !== vscode.QuickPickItemKind.Separator);
+      if (active) picker.activeItems = [active];
+    };
+    store.add(model.onDidChange(render));
+    render();
+
+    return new Promise<Device | undefined>((resolve) => {
+      let picked: Device | undefined;
+      store.add(
+        picker.onDidTriggerItemButton(({ item, button }) => {
+          if (!item.device) return;
+          if (button === buttons.copy) void this.actions.copySerial(item.device);
+          else if (button === buttons.shell) void this.actions.openShell(item.device);
+          else if (button === buttons.disconnect) void this.actions.disconnect(item.device);
+        }),
+      );
+      store.add(
+        picker.onDidAccept(() => {
+          const item = picker.selectedItems[0];
+          if (item?.device) {
+            picked = item.device;
+            model.select(item.device);
+          } else if (item?.action) {
+            const args = item.action === 'setAdbPath' ? ['androidDeviceWatcher.adbPath'] : [];
+            void vscode.commands.executeCommand(ACTION_COMMANDS[item.action], ...args);
+          }
+          picker.hide();
+        }),
+      );
+      // Hiding (by the user, by another picker, or by dispose) ends it all: listeners, picker, promise.
+      store.add(picker.onDidHide(() => this.open.clear()));
+      store.add({ dispose: () => resolve(picked) });
+      this.open.value = { dispose: () => store.dispose() };
+      picker.show();
+    });
+  }
+}
+
+function buildItems(model: WatcherModel, buttons: RowButtons): PickerItem[] {
+  const devices = model.devices;
+  const servers = model.servers;
+  const selected = model.selection;
   const items: PickerItem[] = [];
 
-  const unreachable = servers.filter((s) => s.status === 'unreachable');
-  if (unreachable.length > 0 && unreachable.length === servers.length) {
-    const found = adb.search?.found;
+  if (model.allServersUnreachable) {
+    const found = model.adb?.found;
     items.push({
-      label: `$(warning) ${found ? vscode.l10n.t('No adb server answers') : vscode.l10n.t('adb not found')}`,
-      detail: plain(unreachable.map((s) => s.error ?? s.address).join(' · ')),
+      label: `$(warning) ${serverProblemLabel(model.unreachableProblem, !!found)}`,
+      detail: plain(servers.map((s) => s.error ?? s.address).join(' · ')),
       action: found ? 'showLog' : 'setAdbPath',
       alwaysShow: true,
     });
@@ -175,12 +172,12 @@ function buildItems(deps: PickerDeps, buttons: RowButtons): PickerItem[] {
       buttons: [buttons.copy],
     });
   }
-  if (devices.length === 0 && supervisor.state === 'running' && unreachable.length < servers.length) {
+  if (devices.length === 0 && model.state === 'running' && !model.allServersUnreachable && !model.awaitingFirstList) {
     items.push({ label: `$(info) ${vscode.l10n.t('No devices')}`, detail: vscode.l10n.t('Connect a device with USB debugging on, or start an emulator.'), alwaysShow: true });
   }
 
-  items.push(separator(vscode.l10n.t('Device watcher: {0}', pollerStateLabel(supervisor.state))));
-  const state = supervisor.state;
+  items.push(separator(vscode.l10n.t('Device watcher: {0}', pollerStateLabel(model.state))));
+  const state = model.state;
   if (state === 'running') {
     items.push({ label: `$(refresh) ${vscode.l10n.t('Refresh now')}`, action: 'refresh', alwaysShow: true });
     items.push({ label: `$(debug-pause) ${vscode.l10n.t('Pause watching')}`, action: 'pause', alwaysShow: true });
@@ -189,7 +186,7 @@ function buildItems(deps: PickerDeps, buttons: RowButtons): PickerItem[] {
   } else if (state === 'idle' || state === 'stopped' || state === 'killed' || state === 'crashed') {
     items.push({
       label: `$(play) ${vscode.l10n.t('Start watching')}`,
-      detail: supervisor.lastError,
+      detail: model.error,
       action: 'start',
       alwaysShow: true,
     });

@@ -2,8 +2,8 @@
 // Device data is shown as plain text only (labels do not render markup; tooltips escape it).
 
 import * as vscode from 'vscode';
-import { Device } from '../shared/types';
-import { PollerState } from '../supervisor/pollerSupervisor';
+import { WatcherState } from '../model/watcherModel';
+import { Device, ServerProblem } from '../shared/types';
 
 /** Device data in a label that renders `$(icon)`: shown as typed, never as an icon. */
 export function plain(text: string): string {
@@ -109,7 +109,7 @@ export function deviceSummary(device: Device): string {
   return parts.join(' · ');
 }
 
-export function pollerStateLabel(state: PollerState): string {
+export function pollerStateLabel(state: WatcherState): string {
   switch (state) {
     case 'idle':
       return vscode.l10n.t('not started');
@@ -131,5 +131,25 @@ export function pollerStateLabel(state: PollerState): string {
       return vscode.l10n.t('crashed');
     case 'disposed':
       return vscode.l10n.t('shut down');
+  }
+}
+
+/** What is wrong when no adb server answers, in the status bar's few words. */
+export function serverProblemLabel(problem: ServerProblem | undefined, adbFound: boolean): string {
+  switch (problem) {
+    case 'adb-missing':
+      return vscode.l10n.t('adb not found');
+    case 'not-running':
+      return adbFound ? vscode.l10n.t('adb server not running') : vscode.l10n.t('adb not found');
+    case 'not-answering':
+      return vscode.l10n.t('adb server not answering');
+    case 'not-adb':
+      return vscode.l10n.t('Not an adb server');
+    case 'host-unreachable':
+      return vscode.l10n.t('adb host unreachable');
+    case 'closed':
+      return vscode.l10n.t('adb server closed the connection');
+    default:
+      return vscode.l10n.t('adb server unreachable');
   }
 }

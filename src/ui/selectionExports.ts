@@ -2,9 +2,8 @@
 // new integrated terminals, and a notice when the selected device disconnects.
 
 import * as vscode from 'vscode';
-import { DisposableStore } from '../common/events';
-import { DeviceSelection } from '../model/selection';
-import { PollerSupervisor } from '../supervisor/pollerSupervisor';
+import { DisposableBase } from '../common/lifecycle';
+import { WatcherModel } from '../model/watcherModel';
 import { deviceName, inert } from './deviceText';
 
 export interface ExportOptions {
@@ -15,58 +14,61 @@ export interface ExportOptions {
 /** A flapping device gets one notice per this period, not one per flap. */
 const NOTICE_QUIET_MS = 30_000;
 
-export function exportSelection(
-  supervisor: PollerSupervisor,
-  selection: DeviceSelection,
-  environment: vscode.GlobalEnvironmentVariableCollection,
-  options: ExportOptions,
-): vscode.Disposable & { refresh(): void } {
-  const store = new DisposableStore();
-  const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', `androidDeviceWatcher.${key}`, value);
+export class SelectionExports extends DisposableBase {
+  private readonly lastNotice = new Map<string, number>();
 
-  const updateContext = () => {
-    const selected = selection.selected;
-    setContext('pollerState', supervisor.state);
+  constructor(
+    private readonly model: WatcherModel,
+    private readonly environment: vscode.GlobalEnvironmentVariableCollection,
+    private readonly options: ExportOptions,
+  ) {
+    super();
+    this.register(model.onDidDisconnectSelected((selected) => this.notifyDisconnected(selected.id, deviceName(selected.device), selected.serial)));
+    this.register(
+      model.onDidChange((change) => {
+        this.updateContext();
+        if (change.selection) this.updateEnvironment();
+      }),
+    );
+    this.refresh();
+  }
+
+  /** Settings changed: the environment may now be wanted, or not. */
+  refresh(): void {
+    this.updateContext();
+    this.updateEnvironment();
+  }
+
+  private updateContext(): void {
+    const { model } = this;
+    const selected = model.selection;
+    const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', `androidDeviceWatcher.${key}`, value);
+    setContext('pollerState', model.state);
     setContext('hasSelection', !!selected);
     setContext('selectedDeviceReady', !!selected?.ready);
     setContext('selectedDeviceTcp', selected?.device.connection === 'tcp');
     setContext('selectedSerial', selected?.serial ?? '');
-    setContext('deviceCount', supervisor.snapshot?.devices.length ?? 0);
-  };
+    setContext('deviceCount', model.devices.length);
+  }
 
-  const updateEnvironment = () => {
-    const serial = selection.selected?.serial;
-    if (options.setAndroidSerial() && serial) {
-      environment.replace('ANDROID_SERIAL', serial);
-      environment.description = vscode.l10n.t('ANDROID_SERIAL is the device selected in Android Device Watcher.');
+  private updateEnvironment(): void {
+    const serial = this.model.selection?.serial;
+    if (this.options.setAndroidSerial() && serial) {
+      this.environment.replace('ANDROID_SERIAL', serial);
+      this.environment.description = vscode.l10n.t('ANDROID_SERIAL is the device selected in Android Device Watcher.');
     } else {
-      environment.delete('ANDROID_SERIAL');
+      this.environment.delete('ANDROID_SERIAL');
     }
-  };
+  }
 
-  const lastNotice = new Map<string, number>();
-  store.add(
-    selection.onDidDisconnect((selected) => {
-      if (!options.notifyOnDisconnect()) return;
-      const now = Date.now();
-      if (now - (lastNotice.get(selected.id) ?? -Infinity) < NOTICE_QUIET_MS) return;
-      lastNotice.set(selected.id, now);
-      const pickAnother = vscode.l10n.t('Pick Another Device');
-      void vscode.window
-        .showWarningMessage(vscode.l10n.t('{0} ({1}) disconnected. It stays selected and is used again when it returns.', inert(deviceName(selected.device)), inert(selected.serial)), pickAnother)
-        .then((choice) => choice === pickAnother && vscode.commands.executeCommand('androidDeviceWatcher.pickDevice'));
-    }),
-  );
-  store.add(supervisor.onDidChangeState(updateContext));
-  store.add(supervisor.onDidChangeDevices(updateContext));
-  store.add(selection.onDidChange(() => {
-    updateContext();
-    updateEnvironment();
-  }));
-  const refresh = () => {
-    updateContext();
-    updateEnvironment();
-  };
-  refresh();
-  return { dispose: () => store.dispose(), refresh };
+  private notifyDisconnected(id: string, name: string, serial: string): void {
+    if (!this.options.notifyOnDisconnect()) return;
+    const now = Date.now();
+    if (now - (this.lastNotice.get(id) ?? -Infinity) < NOTICE_QUIET_MS) return;
+    this.lastNotice.set(id, now);
+    const pickAnother = vscode.l10n.t('Pick Another Device');
+    void vscode.window
+      .showWarningMessage(vscode.l10n.t('{0} ({1}) disconnected. It stays selected and is used again when it returns.', inert(name), inert(serial)), pickAnother)
+      .then((choice) => choice === pickAnother && vscode.commands.executeCommand('androidDeviceWatcher.pickDevice'));
+  }
 }

@@ -2,16 +2,16 @@
 // activation and on every change, without a reload. Each distinct problem is shown once.
 
 import * as vscode from 'vscode';
+import { DisposableBase } from '../common/lifecycle';
 import { AdbStatus } from '../model/adbStatus';
 import { readSettings, SETTINGS_SECTION, WatcherSettings } from '../model/settings';
 import { DEFAULT_POLLER_CONFIG, PollerConfig } from '../shared/types';
 import { inert } from './deviceText';
 
-export class SettingsSync implements vscode.Disposable {
+export class SettingsSync extends DisposableBase {
   private current!: WatcherSettings;
   private shownWarnings = new Set<string>();
-  private readonly subscription: vscode.Disposable;
-  private readonly changed = new vscode.EventEmitter<WatcherSettings>();
+  private readonly changed = this.register(new vscode.EventEmitter<WatcherSettings>());
   /** After every re-read, for the parts that read a setting directly (ANDROID_SERIAL, notices). */
   readonly onDidChange = this.changed.event;
 
@@ -20,10 +20,13 @@ export class SettingsSync implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly apply: (config: PollerConfig, stopDeadlineMs: number) => Promise<void>,
   ) {
+    super();
     this.read();
-    this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(SETTINGS_SECTION)) void this.sync();
-    });
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(SETTINGS_SECTION)) void this.sync();
+      }),
+    );
   }
 
   get settings(): WatcherSettings {
@@ -70,10 +73,5 @@ export class SettingsSync implements vscode.Disposable {
     } catch (error) {
       this.log.error(`applying settings: ${(error as Error).message}`);
     }
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
   }
 }

@@ -7,11 +7,12 @@ import { AdbStatus } from '../model/adbStatus';
 import { RecentLog } from '../model/recentLog';
 import { adbClientProtocolVersion, ServerFacts, troubleshootReport } from '../model/troubleshootReport';
 import { WatcherSettings } from '../model/settings';
-import { PollerSupervisor } from '../supervisor/pollerSupervisor';
+import { WatcherModel } from '../model/watcherModel';
 import { stateFix } from './deviceText';
 
 export interface TroubleshootDeps {
-  supervisor: PollerSupervisor;
+  model: WatcherModel;
+  /** Found again for the report: the user may have just installed or moved adb. */
   adb: AdbStatus;
   recent: RecentLog;
   settings(): WatcherSettings;
@@ -33,16 +34,15 @@ function adbVersion(adbPath: string): Promise<{ client?: number; text: string }>
 }
 
 export async function buildTroubleshootReport(deps: TroubleshootDeps): Promise<string> {
-  const { supervisor, adb } = deps;
+  const { model, adb } = deps;
   const settings = deps.settings();
   const search = await adb.refresh(settings.adbPath, process.env);
-  const snapshot = supervisor.snapshot;
-  const states = snapshot?.servers ?? supervisor.config.servers.map((address) => ({ address, status: 'connecting' as const }));
+  const states = model.servers;
   const [version, servers] = await Promise.all([
     search.found ? adbVersion(search.found.path) : Promise.resolve(undefined),
     Promise.all(
       states.map(async (state): Promise<ServerFacts> => {
-        const answer = await supervisor.runAdbCommand({ kind: 'version', server: state.address });
+        const answer = await model.controls.runAdbCommand({ kind: 'version', server: state.address });
         return answer.ok ? { state, version: Number(answer.message) } : { state, versionError: answer.message };
       }),
     ),
@@ -58,10 +58,10 @@ export async function buildTroubleshootReport(deps: TroubleshootDeps): Promise<s
     adb: search,
     adbVersion: version,
     servers,
-    pollerState: supervisor.state,
-    lastError: supervisor.lastError,
+    pollerState: model.state,
+    lastError: model.error,
     recent: deps.recent.entries,
-    devices: snapshot?.devices ?? [],
+    devices: model.devices,
     settings: { ...settings },
     fixFor: stateFix,
   });

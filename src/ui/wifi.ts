@@ -3,9 +3,9 @@
 
 import * as vscode from 'vscode';
 import { parseWifiAddress, AddressProblem } from '../shared/address';
+import { WatcherModel } from '../model/watcherModel';
 import { CommandResult, Device } from '../shared/types';
 import { inert } from './deviceText';
-import { PollerSupervisor } from '../supervisor/pollerSupervisor';
 
 function problemText(problem: AddressProblem): string {
   switch (problem) {
@@ -19,7 +19,7 @@ function problemText(problem: AddressProblem): string {
 }
 
 /** With `address` (from a command argument) no input box is shown; returns adb's answer. */
-export async function connectOverWifi(supervisor: PollerSupervisor, address?: string, server?: string): Promise<CommandResult | undefined> {
+export async function connectOverWifi(model: WatcherModel, address?: string, server?: string): Promise<CommandResult | undefined> {
   const typed =
     address ??
     (await vscode.window.showInputBox({
@@ -38,25 +38,25 @@ export async function connectOverWifi(supervisor: PollerSupervisor, address?: st
     void vscode.window.showErrorMessage(problemText(parsed.problem));
     return { ok: false, message: problemText(parsed.problem) };
   }
-  const target = server ?? (await chooseServer(supervisor));
+  const target = server ?? (await chooseServer(model));
   if (!target) return undefined;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}…', parsed.address) },
-    () => supervisor.runAdbCommand({ kind: 'connect', server: target, address: parsed.address }),
+    () => model.controls.runAdbCommand({ kind: 'connect', server: target, address: parsed.address }),
   );
   if (result.ok) void vscode.window.showInformationMessage(vscode.l10n.t('adb: {0}', inert(result.message)));
   else void vscode.window.showErrorMessage(vscode.l10n.t('Could not connect {0}: {1}', parsed.address, inert(result.message)));
   return result;
 }
 
-export async function disconnectDevice(supervisor: PollerSupervisor, device: Device): Promise<CommandResult> {
-  const result = await supervisor.runAdbCommand({ kind: 'disconnect', server: device.server, serial: device.serial });
+export async function disconnectDevice(model: WatcherModel, device: Device): Promise<CommandResult> {
+  const result = await model.controls.runAdbCommand({ kind: 'disconnect', server: device.server, serial: device.serial });
   if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not disconnect {0}: {1}', inert(device.serial), inert(result.message)));
   return result;
 }
 
-async function chooseServer(supervisor: PollerSupervisor): Promise<string | undefined> {
-  const servers = supervisor.config.servers;
+async function chooseServer(model: WatcherModel): Promise<string | undefined> {
+  const servers = model.configuredServers;
   if (servers.length <= 1) return servers[0];
-  return vscode.window.showQuickPick(servers, { title: vscode.l10n.t('Which adb server connects the device?') });
+  return vscode.window.showQuickPick([...servers], { title: vscode.l10n.t('Which adb server connects the device?') });
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { backoffDelay, WakeableSleep } from '../../src/common/backoff';
-import { DisposableStore, Emitter } from '../../src/common/events';
+import { Emitter } from '../../src/common/events';
 
 describe('backoff', () => {
   it('grows by the factor and stops at the cap', () => {
@@ -18,7 +18,7 @@ describe('backoff', () => {
   });
 });
 
-describe('Emitter and DisposableStore', () => {
+describe('Emitter', () => {
   it('delivers to each subscription until it is disposed', () => {
     const emitter = new Emitter<number>();
     const seen: number[] = [];
@@ -28,16 +28,5 @@ describe('Emitter and DisposableStore', () => {
     emitter.fire(2);
     assert.deepEqual(seen, [1]);
     assert.equal(emitter.listenerCount, 0);
-  });
-
-  it('disposes in reverse order, once, and disposes late additions at once', () => {
-    const order: string[] = [];
-    const store = new DisposableStore();
-    store.add({ dispose: () => order.push('first') });
-    store.add({ dispose: () => order.push('second') });
-    store.dispose();
-    store.dispose();
-    store.add({ dispose: () => order.push('late') });
-    assert.deepEqual(order, ['second', 'first', 'late']);
   });
 });

@@ -254,7 +254,7 @@ describe('status bar and picker, driven like a user', function () {
       await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["127.0.0.1:1"] }`, 'remote');
       assert.match(await waitForStatus(page, /adb server not running/), /adb server not running/);
       await page.locator(STATUS_ITEM).click();
-      const problem = page.locator(PICKER_ROWS, { hasText: 'No adb server answers' });
+      const problem = page.locator(PICKER_ROWS, { hasText: 'adb server not running' });
       await problem.waitFor({ state: 'visible' });
       assert.match(await problem.innerText(), /connection refused/);
       await page.keyboard.press('Escape');

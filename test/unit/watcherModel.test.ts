@@ -1,0 +1,248 @@
+// The watcher model: the selection (remembered per workspace, never switched silently, its name
+// stable from the first snapshot of a new window), the device list across worker restarts, and
+// one change event per change.
+
+import * as assert from 'node:assert/strict';
+import { Emitter } from '../../src/common/events';
+import { AdbSearch } from '../../src/model/adbLocator';
+import { SelectionMemento } from '../../src/model/selection';
+import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/model/watcherModel';
+import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
+import type { DevicesUpdate, PollerState, StateChange } from '../../src/supervisor/pollerSupervisor';
+
+/** vscode.Memento's contract, kept in memory (workspace state without a workspace). */
+class MemoryMemento implements SelectionMemento {
+  readonly values = new Map<string, unknown>();
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+  update(key: string, value: unknown): Promise<void> {
+    this.values.set(key, value === undefined ? undefined : structuredClone(value));
+    return Promise.resolve();
+  }
+}
+
+const SERVER = '127.0.0.1:5037';
+
+/**
+ * Stands in for the supervisor: snapshots and states pushed by hand, as the supervisor delivers
+ * them (the supervisor itself is tested against real and scripted workers).
+ */
+class ScriptedPoller implements WatcherPoller {
+  state: PollerState = 'running';
+  snapshot: Snapshot | undefined;
+  lastError: string | undefined;
+  config: PollerConfig = { ...DEFAULT_POLLER_CONFIG, servers: [SERVER] };
+  private readonly states = new Emitter<StateChange>();
+  private readonly snapshots = new Emitter<DevicesUpdate>();
+  readonly onDidChangeState = this.states.event;
+  readonly onDidChangeDevices = this.snapshots.event;
+  private seq = 0;
+  push(...devices: Device[]): void {
+    this.pushFrom([{ address: SERVER, status: 'connected' }], devices);
+  }
+  pushFrom(servers: ServerState[], devices: Device[] = []): void {
+    this.snapshot = { seq: ++this.seq, at: Date.now(), devices, servers };
+    this.snapshots.fire({ snapshot: this.snapshot, changes: { added: [], removed: [], changed: [] } });
+  }
+  setState(state: PollerState): void {
+    const previous = this.state;
+    this.state = state;
+    this.states.fire({ previous, state });
+  }
+  start = () => Promise.resolve();
+  stop = () => Promise.resolve();
+  pause = () => Promise.resolve();
+  resume = () => Promise.resolve();
+  kill = () => Promise.resolve();
+  restart = () => Promise.resolve();
+  refresh = () => undefined;
+  runAdbCommand = () => Promise.resolve({ ok: false, message: 'scripted' });
+}
+
+const adbFound = { search: { found: { path: '/usr/bin/adb', source: 'PATH' }, tried: [] } as AdbSearch, onDidChange: new Emitter<AdbSearch>().event };
+
+function device(serial: string, overrides: Partial<Device> = {}): Device {
+  return { id: `${SERVER}/${serial}`, server: SERVER, serial, state: 'device', connection: 'usb', model: 'SM_S918B', product: 'dm3qxxx', device: 'dm3q', ...overrides };
+}
+
+const GALAXY_DETAILS = { manufacturer: 'samsung', model: 'SM-S918B', androidRelease: '14', sdkLevel: 34, abi: 'arm64-v8a' };
+
+describe('WatcherModel: the selection', () => {
+  let snapshots: ScriptedPoller;
+  let memento: MemoryMemento;
+  let model: WatcherModel | undefined;
+
+  beforeEach(() => {
+    snapshots = new ScriptedPoller();
+    memento = new MemoryMemento();
+  });
+  afterEach(() => model?.dispose());
+
+  function open(): WatcherModel {
+    model = new WatcherModel(snapshots, memento, adbFound);
+    return model;
+  }
+
+  it('takes the first ready device when nothing is selected, and remembers it', () => {
+    const s = open();
+    snapshots.push(device('A', { state: 'unauthorized' }), device('B'), device('C'));
+    assert.equal(s.selection?.serial, 'B');
+    assert.equal(memento.get<Device>('androidDeviceWatcher.selectedDevice')?.serial, 'B');
+  });
+
+  it('keeps a vanished device selected as disconnected, never another, and takes it back when it returns', () => {
+    const s = open();
+    const events: string[] = [];
+    s.onDidDisconnectSelected((d) => events.push(`gone ${d.serial}`));
+    s.onDidReconnectSelected((d) => events.push(`back ${d.serial}`));
+    snapshots.push(device('A'), device('B'));
+    snapshots.push(device('B'));
+    snapshots.push(device('B'), device('C'));
+    assert.equal(s.selection?.serial, 'A');
+    assert.equal(s.selection?.present, false);
+    snapshots.push(device('A'), device('B'));
+    assert.deepEqual(events, ['gone A', 'back A']);
+    assert.equal(s.selection?.ready, true);
+  });
+
+  it('starts a new window with the remembered device, awaiting its server rather than disconnected', () => {
+    memento.values.set('androidDeviceWatcher.selectedDevice', device('A', { details: GALAXY_DETAILS }));
+    const s = open();
+    const disconnects: string[] = [];
+    s.onDidDisconnectSelected((d) => disconnects.push(d.serial));
+    assert.equal(s.selection?.serial, 'A');
+    assert.deepEqual([s.selection?.present, s.selection?.awaitingServer], [false, true]);
+    snapshots.pushFrom([{ address: SERVER, status: 'connecting' }]);
+    assert.deepEqual([s.selection?.present, s.selection?.awaitingServer], [false, true]);
+    snapshots.push(device('B'), device('A'));
+    assert.deepEqual([s.selection?.serial, s.selection?.present, s.selection?.awaitingServer], ['A', true, false]);
+    assert.deepEqual(disconnects, []);
+  });
+
+  it('shows the remembered device disconnected once its server lists devices without it, or is gone from the settings', () => {
+    memento.values.set('androidDeviceWatcher.selectedDevice', device('A'));
+    const s = open();
+    snapshots.push(device('B'));
+    assert.deepEqual([s.selection?.serial, s.selection?.present, s.selection?.awaitingServer], ['A', false, false]);
+
+    s.dispose();
+    snapshots = new ScriptedPoller();
+    const again = open();
+    snapshots.pushFrom([{ address: '127.0.0.1:6000', status: 'connecting' }]);
+    assert.deepEqual([again.selection?.present, again.selection?.awaitingServer], [false, false]);
+  });
+
+  it('keeps the remembered details of a device listed as it was until the worker reads them again', () => {
+    memento.values.set('androidDeviceWatcher.selectedDevice', device('A', { details: GALAXY_DETAILS }));
+    const s = open();
+    const seen: (string | undefined)[] = [];
+    s.onDidChange((change) => change.selection && seen.push(s.selection?.device.details?.model));
+    snapshots.push(device('A'));
+    assert.deepEqual(s.selection?.device.details, GALAXY_DETAILS);
+    // The details read again are the same: nothing changes, so nothing fires.
+    snapshots.push(device('A', { details: GALAXY_DETAILS }));
+    assert.deepEqual(seen, ['SM-S918B']);
+  });
+
+  it('does not lend remembered details to a different device on the same serial', () => {
+    memento.values.set('androidDeviceWatcher.selectedDevice', device('emulator-5554', { details: GALAXY_DETAILS }));
+    const s = open();
+    snapshots.push(device('emulator-5554', { model: 'sdk_gphone64_x86_64', product: 'sdk_gphone64_x86_64', device: 'emu64xa' }));
+    assert.equal(s.selection?.device.details, undefined);
+    assert.equal(s.selection?.device.model, 'sdk_gphone64_x86_64');
+  });
+
+  it('remembers the details once they are read, so the next window starts with them', () => {
+    const s = open();
+    snapshots.push(device('A'));
+    assert.equal(memento.get<Device>('androidDeviceWatcher.selectedDevice')?.details, undefined);
+    snapshots.push(device('A', { details: GALAXY_DETAILS }));
+    assert.equal(s.selection?.device.details?.model, 'SM-S918B');
+    assert.deepEqual(memento.get<Device>('androidDeviceWatcher.selectedDevice')?.details, GALAXY_DETAILS);
+  });
+});
+
+describe('WatcherModel: the device list and its events', () => {
+  let poller: ScriptedPoller;
+  let model: WatcherModel;
+  let changes: WatcherChange[];
+  let news: string[];
+
+  beforeEach(() => {
+    poller = new ScriptedPoller();
+    model = new WatcherModel(poller, new MemoryMemento(), adbFound);
+    changes = [];
+    news = [];
+    model.onDidChange((change) => changes.push(change));
+    model.onDidDisconnectSelected((d) => news.push(`gone ${d.serial}`));
+    model.onDidReconnectSelected((d) => news.push(`back ${d.serial}`));
+  });
+  afterEach(() => model.dispose());
+
+  it('lists the configured servers as connecting before the worker reports', () => {
+    assert.deepEqual(model.servers, [{ address: SERVER, status: 'connecting' }]);
+    assert.equal(model.awaitingFirstList, true);
+    assert.equal(model.allServersUnreachable, false);
+  });
+
+  it('fires one change for a snapshot that also changes the selection', () => {
+    poller.push(device('A'));
+    assert.equal(changes.length, 1);
+    assert.deepEqual([changes[0].devices.added.map((d) => d.serial), changes[0].servers, changes[0].selection], [['A'], true, true]);
+  });
+
+  it('fires nothing for a snapshot that changes nothing it shows', () => {
+    poller.push(device('A'));
+    poller.push(device('A'));
+    assert.equal(changes.length, 1);
+  });
+
+  it('keeps the devices of a restarted worker until its server lists them: no removal, no disconnect notice', () => {
+    poller.push(device('A'), device('B'));
+    poller.setState('stopping');
+    poller.setState('stopped');
+    poller.setState('starting');
+    poller.setState('running');
+    // The new worker's first snapshot: the server has not listed devices yet.
+    poller.pushFrom([{ address: SERVER, status: 'connecting' }]);
+    assert.deepEqual(model.devices.map((d) => d.serial), ['A', 'B']);
+    poller.push(device('A'), device('B'));
+    const removed = changes.flatMap((c) => c.devices.removed.map((d) => d.serial));
+    assert.deepEqual(removed, []);
+    assert.deepEqual(news, []);
+    assert.equal(model.selection?.present, true);
+  });
+
+  it('drops the devices of a server that became unreachable, and says the selected one is gone', () => {
+    poller.push(device('A'));
+    poller.pushFrom([{ address: SERVER, status: 'unreachable', error: 'no adb server at 127.0.0.1:5037 (connection refused)', problem: 'not-running' }]);
+    assert.deepEqual(model.devices, []);
+    assert.deepEqual(news, ['gone A']);
+    assert.equal(model.allServersUnreachable, true);
+    assert.equal(model.unreachableProblem, 'not-running');
+  });
+
+  it('drops the devices of a server no longer watched after a settings change', () => {
+    poller.push(device('A'));
+    poller.pushFrom([{ address: '127.0.0.1:6000', status: 'connecting' }]);
+    assert.deepEqual(model.devices, []);
+  });
+
+  it('names the most telling problem when several servers fail differently', () => {
+    poller.pushFrom([
+      { address: SERVER, status: 'unreachable', problem: 'closed' },
+      { address: '127.0.0.1:6000', status: 'unreachable', problem: 'not-answering' },
+    ]);
+    assert.equal(model.unreachableProblem, 'not-answering');
+  });
+
+  it('reports state changes as their own event', () => {
+    poller.setState('paused');
+    assert.deepEqual(
+      changes.map((c) => [c.state, c.selection, c.servers]),
+      [[true, false, false]],
+    );
+    assert.equal(model.isStale, true);
+  });
+});
