@@ -28,8 +28,18 @@ export interface SelectedDevice {
   awaitingServer: boolean;
 }
 
-/** What an update did to the selection. */
-export type SelectionOutcome = 'unchanged' | 'changed' | 'disconnected' | 'reconnected';
+/** What an update did to the selection; `auto-selected`: nothing was selected, now the first ready device is. */
+export type SelectionOutcome = 'unchanged' | 'changed' | 'auto-selected' | 'disconnected' | 'reconnected';
+
+/**
+ * A serial made only of what real adb serials use (USB serials, `host:port`, `emulator-5554`, mDNS
+ * names like `adb-XXXX._adb-tls-connect._tcp`, `[v6]:port`). Anything else (`;`, `$`, quotes,
+ * spaces, a leading `-`) is shown but never chosen automatically and never handed to a task or a
+ * terminal, where a shell might run it or adb might read it as an option.
+ */
+export function isPlainSerial(serial: string): boolean {
+  return /^[A-Za-z0-9._:@%[\]][A-Za-z0-9._:@%[\]-]*$/.test(serial) && serial.length <= 256;
+}
 
 const MEMENTO_KEY = 'androidDeviceWatcher.selectedDevice';
 
@@ -67,8 +77,8 @@ export class DeviceSelection {
     const previous = this.current;
     if (!previous) {
       // First use in this workspace: take the first ready device, as the best pickers do.
-      const first = devices.find((d) => d.state === 'device');
-      return first ? this.select(first, first) : 'unchanged';
+      const first = devices.find((d) => d.state === 'device' && isPlainSerial(d.serial));
+      return first && this.select(first, first) === 'changed' ? 'auto-selected' : 'unchanged';
     }
     const listed = devices.find((d) => d.id === previous.id);
     const seen = listed && withKnownDetails(listed, previous.device);

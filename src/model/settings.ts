@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import { DEFAULT_POLLER_CONFIG } from '../shared/types';
-import { parseServerAddress } from '../shared/address';
+import { parseHostPort, parseServerAddress } from '../shared/address';
 
 export const SETTINGS_SECTION = 'androidDeviceWatcher';
 
@@ -47,10 +47,50 @@ function boolean(key: string, value: unknown, fallback: boolean, warnings: strin
   return value;
 }
 
-/** The local server adb itself would use: ANDROID_ADB_SERVER_PORT, or 5037. */
-export function defaultServer(env: NodeJS.ProcessEnv): string {
-  const port = Number(env.ANDROID_ADB_SERVER_PORT);
-  return `127.0.0.1:${Number.isInteger(port) && port > 0 && port < 65536 ? port : 5037}`;
+/** The server a plain `adb` would reach from this environment, and what says so. */
+export interface DefaultServer {
+  address: string;
+  source: 'ADB_SERVER_SOCKET' | 'ANDROID_ADB_SERVER_ADDRESS' | 'ANDROID_ADB_SERVER_PORT' | 'default';
+  /** A variable that is set but unusable, and what is used instead. */
+  warning?: string;
+}
+
+/**
+ * adb's own order (its command line reads these when no -H/-P/-L is given): `ADB_SERVER_SOCKET`
+ * (`tcp:host:port` or `tcp:port`), else `ANDROID_ADB_SERVER_ADDRESS` (a host) with
+ * `ANDROID_ADB_SERVER_PORT`, else port 5037 on the local host. Docker, WSL and SSH-forwarded
+ * setups rely on these.
+ */
+export function defaultServer(env: NodeJS.ProcessEnv): DefaultServer {
+  const warnings: string[] = [];
+  const socket = env.ADB_SERVER_SOCKET?.trim();
+  if (socket) {
+    const match = /^tcp:(.+)$/.exec(socket);
+    const parsed = match && parseServerAddress(match[1]);
+    if (parsed) return { address: formatAddress(parsed.host, parsed.port), source: 'ADB_SERVER_SOCKET' };
+    warnings.push(`ADB_SERVER_SOCKET=${JSON.stringify(socket)} is not tcp:host:port`);
+  }
+  const rawPort = env.ANDROID_ADB_SERVER_PORT?.trim();
+  let port = 5037;
+  if (rawPort) {
+    const parsed = /^\d{1,5}$/.test(rawPort) ? Number(rawPort) : NaN;
+    if (parsed >= 1 && parsed <= 65535) port = parsed;
+    else warnings.push(`ANDROID_ADB_SERVER_PORT=${JSON.stringify(rawPort)} is not a port`);
+  }
+  const host = env.ANDROID_ADB_SERVER_ADDRESS?.trim();
+  let address: DefaultServer | undefined;
+  if (host) {
+    const parsed = parseHostPort(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host, { port });
+    if ('problem' in parsed) warnings.push(`ANDROID_ADB_SERVER_ADDRESS=${JSON.stringify(host)} is not a host name or address`);
+    else address = { address: formatAddress(parsed.host, parsed.port), source: 'ANDROID_ADB_SERVER_ADDRESS' };
+  }
+  address ??= { address: `127.0.0.1:${port}`, source: port === 5037 ? 'default' : 'ANDROID_ADB_SERVER_PORT' };
+  return warnings.length > 0 ? { ...address, warning: `${warnings.join('; ')}; using ${address.address}` } : address;
+}
+
+/** `host:port`, with brackets around an IPv6 address, as settings and adb write it. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings {
@@ -63,7 +103,7 @@ export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings
   if (typeof adbPath !== 'string') {
     warnings.push(`${SETTINGS_SECTION}.adbPath: ${JSON.stringify(adbPath)} is not a path; looking for adb in the Android SDK and on PATH`);
     adbPath = '';
-  } else if (adbPath !== '' && !path.isAbsolute(adbPath)) {
+  } else if (adbPath !== '' && !path.isAbsolute(adbPath) && !/^~([/\\]|$)/.test(adbPath)) {
     warnings.push(`${SETTINGS_SECTION}.adbPath: "${adbPath}" is not an absolute path; looking for adb in the Android SDK and on PATH`);
     adbPath = '';
   }
@@ -74,7 +114,7 @@ export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings
     for (const entry of rawServers) {
       if (typeof entry === 'string' && parseServerAddress(entry)) {
         const { host, port } = parseServerAddress(entry)!;
-        const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+        const address = formatAddress(host, port);
         if (!adbServers.includes(address)) adbServers.push(address);
       } else {
         warnings.push(`${SETTINGS_SECTION}.adbServers: ${JSON.stringify(entry)} is not host:port; ignoring it`);
@@ -84,7 +124,9 @@ export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings
     warnings.push(`${SETTINGS_SECTION}.adbServers: expected a list of host:port; using the local server`);
   }
   if (adbServers.length === 0) {
-    adbServers = [defaultServer(env)];
+    const fallback = defaultServer(env);
+    if (fallback.warning) warnings.push(fallback.warning);
+    adbServers = [fallback.address];
   }
 
   return {

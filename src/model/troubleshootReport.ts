@@ -55,12 +55,14 @@ export function troubleshootReport(facts: TroubleshootFacts): string {
   out.push(`Generated ${facts.generatedAt.toISOString()}.`, '');
   for (const line of facts.environment) out.push(`- ${line}`);
   out.push('', '## adb executable', '');
+  out.push('Looked at, in order:', '');
+  facts.adb.tried.forEach((tried, i) => out.push(`${i + 1}. ${tried.source}: \`${tried.path}\`: ${tried.problem}`));
   if (facts.adb.found) {
-    out.push(`- Found: \`${facts.adb.found.path}\` (from ${facts.adb.found.source})`);
+    out.push(`${facts.adb.tried.length + 1}. ${facts.adb.found.source}: \`${facts.adb.found.path}\`: **used**`);
   } else {
-    out.push('- **Not found.** Install the Android SDK platform-tools (Debian: `apt install adb`) or set `androidDeviceWatcher.adbPath`.');
+    out.push('', '**Not found.** Install Android Studio or the Android SDK platform-tools (Debian: `apt install adb`), or set `androidDeviceWatcher.adbPath`.');
   }
-  for (const tried of facts.adb.tried) out.push(`- Looked at ${tried.source}: \`${tried.path}\`: ${tried.problem}`);
+  out.push('');
   if (facts.adbVersion) out.push(`- Version: ${facts.adbVersion.text.replace(/\n/g, '; ')}`);
 
   out.push('', '## adb servers', '', '| server | status | server version | what to do |', '| --- | --- | --- | --- |');

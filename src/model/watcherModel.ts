@@ -61,10 +61,13 @@ export class WatcherModel extends DisposableBase {
   private readonly changed = this.register(new Emitter<WatcherChange>());
   private readonly disconnected = this.register(new Emitter<SelectedDevice>());
   private readonly reconnected = this.register(new Emitter<SelectedDevice>());
+  private readonly autoSelected = this.register(new Emitter<SelectedDevice>());
   readonly onDidChange = this.changed.event;
   /** The selected device left (it stays selected, shown as disconnected). */
   readonly onDidDisconnectSelected = this.disconnected.event;
   readonly onDidReconnectSelected = this.reconnected.event;
+  /** Nothing was selected, and the first ready device now is. */
+  readonly onDidAutoSelect = this.autoSelected.event;
 
   constructor(
     private readonly poller: WatcherPoller,
@@ -174,6 +177,7 @@ export class WatcherModel extends DisposableBase {
     if (!selected) return;
     if (outcome === 'disconnected') this.disconnected.fire(selected);
     else if (outcome === 'reconnected') this.reconnected.fire(selected);
+    else if (outcome === 'auto-selected') this.autoSelected.fire(selected);
   }
 
   private fire(change: Partial<WatcherChange>): void {

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
 import { parseServerAddress } from '../shared/address';
+import { isPlainSerial } from '../model/selection';
 import { Device } from '../shared/types';
 import { DevicePicker } from './devicePicker';
 import { deviceName, inert } from './deviceText';
@@ -74,10 +75,15 @@ export class WatcherCommands extends DisposableBase {
     // For `${command:androidDeviceWatcher.selectedSerial}` in launch.json and tasks.json: the
     // selected serial, or the picker when nothing is selected; undefined (cancelled) aborts the launch.
     register('selectedSerial', async () => {
-      const selected = model.selection;
-      if (selected) return selected.serial;
-      return (await pick())?.serial;
+      const serial = model.selection?.serial ?? (await pick())?.serial;
+      if (serial === undefined || isPlainSerial(serial)) return serial;
+      // A task may hand the value to a shell: a serial with shell characters is refused, not quoted.
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('The selected device\'s serial {0} has characters a shell could run or adb could read as an option; it is not passed to tasks or launch configurations.', inert(JSON.stringify(serial))),
+      );
+      return undefined;
     });
+    register('clearSelection', () => model.clearSelection());
   }
 }
 

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
+import { isPlainSerial } from '../model/selection';
 import { WatcherModel } from '../model/watcherModel';
 import { deviceName, inert } from './deviceText';
 
@@ -24,6 +25,7 @@ export class SelectionExports extends DisposableBase {
   ) {
     super();
     this.register(model.onDidDisconnectSelected((selected) => this.notifyDisconnected(selected.id, deviceName(selected.device), selected.serial)));
+    this.register(model.onDidAutoSelect((selected) => this.notifyAutoSelected(deviceName(selected.device), selected.serial)));
     this.register(
       model.onDidChange((change) => {
         this.updateContext();
@@ -53,12 +55,21 @@ export class SelectionExports extends DisposableBase {
 
   private updateEnvironment(): void {
     const serial = this.model.selection?.serial;
-    if (this.options.setAndroidSerial() && serial) {
+    // A serial a shell could misread never reaches a terminal's environment.
+    if (this.options.setAndroidSerial() && serial && isPlainSerial(serial)) {
       this.environment.replace('ANDROID_SERIAL', serial);
       this.environment.description = vscode.l10n.t('ANDROID_SERIAL is the device selected in Android Device Watcher.');
     } else {
       this.environment.delete('ANDROID_SERIAL');
     }
+  }
+
+  /** Said once, when the selection is made for the user rather than by them. */
+  private notifyAutoSelected(name: string, serial: string): void {
+    const pickAnother = vscode.l10n.t('Pick Another Device');
+    void vscode.window
+      .showInformationMessage(vscode.l10n.t('Using {0} ({1}), the first ready device. Tasks, launch configurations and new terminals use it.', inert(name), inert(serial)), pickAnother)
+      .then((choice) => choice === pickAnother && vscode.commands.executeCommand('androidDeviceWatcher.pickDevice'));
   }
 
   private notifyDisconnected(id: string, name: string, serial: string): void {

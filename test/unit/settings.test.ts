@@ -98,14 +98,15 @@ describe('settings validation', () => {
       assert.equal(settings.adbPath, '');
       assert.deepEqual(warnings, [`androidDeviceWatcher.adbPath: ${JSON.stringify(value)} is not a path; looking for adb in the Android SDK and on PATH`]);
     }
-    for (const value of ['adb', './adb', 'platform-tools/adb', '~/Android/Sdk/platform-tools/adb', '$HOME/adb', ' /usr/bin/adb', 'C:adb']) {
+    for (const value of ['adb', './adb', 'platform-tools/adb', '~user/adb', '$HOME/adb', ' /usr/bin/adb', 'C:adb']) {
       const { settings, warnings } = read({ adbPath: value });
       assert.equal(settings.adbPath, '', value);
       assert.deepEqual(warnings, [`androidDeviceWatcher.adbPath: "${value}" is not an absolute path; looking for adb in the Android SDK and on PATH`]);
     }
     assert.deepEqual(read({ adbPath: '' }), { settings: DEFAULTS, warnings: [] });
     // An absolute path is kept as given, odd characters included: it is only ever an argv[0], never shell text.
-    for (const value of ['/usr/bin/adb', '/opt/my sdk/adb', '/tmp/$(reboot)/adb', '/tmp/a;b/adb']) {
+    // `~` is the home folder, expanded where adb is looked for.
+    for (const value of ['/usr/bin/adb', '/opt/my sdk/adb', '/tmp/$(reboot)/adb', '/tmp/a;b/adb', '~/Android/Sdk/platform-tools/adb']) {
       assert.deepEqual(read({ adbPath: value }), { settings: { ...DEFAULTS, adbPath: value }, warnings: [] });
     }
   });
@@ -168,10 +169,37 @@ describe('settings validation', () => {
   });
 
   it('uses ANDROID_ADB_SERVER_PORT for the local server when it is a port, else 5037', () => {
-    assert.equal(defaultServer({}), '127.0.0.1:5037');
-    assert.equal(defaultServer({ ANDROID_ADB_SERVER_PORT: '5040' }), '127.0.0.1:5040');
-    for (const bad of ['', '0', '-1', '65536', 'abc', '50.5', '99999']) {
-      assert.equal(defaultServer({ ANDROID_ADB_SERVER_PORT: bad }), '127.0.0.1:5037', bad);
+    assert.deepEqual(defaultServer({}), { address: '127.0.0.1:5037', source: 'default' });
+    assert.deepEqual(defaultServer({ ANDROID_ADB_SERVER_PORT: '5040' }), { address: '127.0.0.1:5040', source: 'ANDROID_ADB_SERVER_PORT' });
+    for (const bad of ['0', '-1', '65536', 'abc', '50.5', '99999']) {
+      const server = defaultServer({ ANDROID_ADB_SERVER_PORT: bad });
+      assert.equal(server.address, '127.0.0.1:5037', bad);
+      assert.match(server.warning ?? '', /ANDROID_ADB_SERVER_PORT.*is not a port; using 127\.0\.0\.1:5037/, bad);
     }
+    assert.equal(defaultServer({ ANDROID_ADB_SERVER_PORT: '' }).warning, undefined);
+  });
+
+  it('follows adb: ADB_SERVER_SOCKET first, then ANDROID_ADB_SERVER_ADDRESS with ANDROID_ADB_SERVER_PORT', () => {
+    assert.deepEqual(defaultServer({ ADB_SERVER_SOCKET: 'tcp:lab-host:5039', ANDROID_ADB_SERVER_ADDRESS: 'other', ANDROID_ADB_SERVER_PORT: '6000' }), {
+      address: 'lab-host:5039',
+      source: 'ADB_SERVER_SOCKET',
+    });
+    assert.deepEqual(defaultServer({ ADB_SERVER_SOCKET: 'tcp:5041' }), { address: '127.0.0.1:5041', source: 'ADB_SERVER_SOCKET' });
+    assert.deepEqual(defaultServer({ ADB_SERVER_SOCKET: 'tcp:[::1]:5042' }), { address: '[::1]:5042', source: 'ADB_SERVER_SOCKET' });
+    assert.deepEqual(defaultServer({ ANDROID_ADB_SERVER_ADDRESS: 'host.docker.internal' }), { address: 'host.docker.internal:5037', source: 'ANDROID_ADB_SERVER_ADDRESS' });
+    assert.deepEqual(defaultServer({ ANDROID_ADB_SERVER_ADDRESS: '192.0.2.7', ANDROID_ADB_SERVER_PORT: '5038' }), { address: '192.0.2.7:5038', source: 'ANDROID_ADB_SERVER_ADDRESS' });
+    assert.deepEqual(defaultServer({ ANDROID_ADB_SERVER_ADDRESS: 'fe80::1' }), { address: '[fe80::1]:5037', source: 'ANDROID_ADB_SERVER_ADDRESS' });
+  });
+
+  it('warns about an adb variable it cannot use, naming it, and says what it uses instead', () => {
+    const socket = defaultServer({ ADB_SERVER_SOCKET: 'localabstract:adb', ANDROID_ADB_SERVER_PORT: '5038' });
+    assert.equal(socket.address, '127.0.0.1:5038');
+    assert.match(socket.warning ?? '', /ADB_SERVER_SOCKET="localabstract:adb" is not tcp:host:port; using 127\.0\.0\.1:5038/);
+    const host = defaultServer({ ANDROID_ADB_SERVER_ADDRESS: 'a b;reboot' });
+    assert.equal(host.address, '127.0.0.1:5037');
+    assert.match(host.warning ?? '', /ANDROID_ADB_SERVER_ADDRESS/);
+    const { settings, warnings } = readSettings(() => undefined, { ADB_SERVER_SOCKET: 'nonsense' });
+    assert.deepEqual(settings.adbServers, ['127.0.0.1:5037']);
+    assert.equal(warnings.length, 1);
   });
 });

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../src/common/events';
 import { AdbSearch } from '../../src/model/adbLocator';
-import { SelectionMemento } from '../../src/model/selection';
+import { isPlainSerial, SelectionMemento } from '../../src/model/selection';
 import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/model/watcherModel';
 import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
 import type { DevicesUpdate, PollerState, StateChange } from '../../src/supervisor/pollerSupervisor';
@@ -84,11 +84,36 @@ describe('WatcherModel: the selection', () => {
     return model;
   }
 
-  it('takes the first ready device when nothing is selected, and remembers it', () => {
+  it('takes the first ready device when nothing is selected, says so once, and remembers it', () => {
     const s = open();
+    const said: string[] = [];
+    s.onDidAutoSelect((d) => said.push(d.serial));
     snapshots.push(device('A', { state: 'unauthorized' }), device('B'), device('C'));
+    snapshots.push(device('B'), device('C'));
     assert.equal(s.selection?.serial, 'B');
+    assert.deepEqual(said, ['B']);
     assert.equal(memento.get<Device>('androidDeviceWatcher.selectedDevice')?.serial, 'B');
+  });
+
+  it('never selects a device whose serial a shell could misread, but lets the user pick it', () => {
+    const s = open();
+    const hostile = device('x;touch /tmp/p', { state: 'device' });
+    snapshots.push(hostile);
+    assert.equal(s.selection?.serial, undefined);
+    snapshots.push(hostile, device('B'));
+    assert.equal(s.selection?.serial, 'B');
+    s.select(hostile);
+    assert.equal(s.selection?.serial, 'x;touch /tmp/p');
+  });
+
+  it('clears the selection on request, and then takes the first ready device again', () => {
+    const s = open();
+    snapshots.push(device('A'));
+    s.clearSelection();
+    assert.equal(s.selection?.serial, undefined);
+    assert.equal(memento.get('androidDeviceWatcher.selectedDevice'), undefined);
+    snapshots.push(device('A'), device('B'));
+    assert.equal(s.selection?.serial, 'A');
   });
 
   it('keeps a vanished device selected as disconnected, never another, and takes it back when it returns', () => {
@@ -244,5 +269,19 @@ describe('WatcherModel: the device list and its events', () => {
       [[true, false, false]],
     );
     assert.equal(model.isStale, true);
+  });
+});
+
+describe('plain serials', () => {
+  it('accepts what real adb serials look like', () => {
+    for (const serial of ['0123456789ABCDEF', 'R58N12ABCDE', 'emulator-5554', '192.168.1.20:5555', '[fe80::1%wlan0]:5555', 'adb-R58N12ABCDE-xyz._adb-tls-connect._tcp', 'usb:1-1.2']) {
+      assert.equal(isPlainSerial(serial), true, serial);
+    }
+  });
+
+  it('refuses shell and option characters', () => {
+    for (const serial of ['a;b', '$(reboot)', '`id`', "it's", 'a"b', 'a b', '-s', '--help', 'a|b', 'a&b', 'a>b', 'a\\b', '', 'x'.repeat(300), 'a\nb']) {
+      assert.equal(isPlainSerial(serial), false, JSON.stringify(serial));
+    }
   });
 });

@@ -103,9 +103,29 @@ describe('device watcher in the real extension host', () => {
     assert.equal(await serialInNewTerminal(), api.selectedDevice!.serial);
   });
 
-  it('runs pause, resume, stop, start, kill and restart from commands, with the states in order', async () => {
+  /**
+   * Counts the moments an attached device looked gone while the watcher restarted: lists without
+   * the selected device, and selection changes that call it disconnected.
+   */
+  function watchForPhantomDisconnects(): { lists: number; drops: number; disconnects: number; dispose(): void } {
+    const serial = api.selectedDevice!.serial;
+    const seen = { lists: 0, drops: 0, disconnects: 0 };
+    const subscriptions = [
+      api.onDidChangeDevices((devices) => {
+        seen.lists++;
+        if (!devices.some((d) => d.serial === serial)) seen.drops++;
+      }),
+      api.onDidChangeSelectedDevice((selected) => {
+        if (selected?.present === false) seen.disconnects++;
+      }),
+    ];
+    return Object.assign(seen, { dispose: () => subscriptions.forEach((s) => s.dispose()) });
+  }
+
+  it('runs pause, resume, stop, start, kill and restart from commands, with the states in order, and no device looks gone', async () => {
     const states: PollerState[] = [];
     const subscription = api.onDidChangePollerState((state) => states.push(state));
+    const phantoms = watchForPhantomDisconnects();
     try {
       await vscode.commands.executeCommand(`${SECTION}.pause`);
       await vscode.commands.executeCommand(`${SECTION}.resume`);
@@ -114,22 +134,30 @@ describe('device watcher in the real extension host', () => {
       await vscode.commands.executeCommand(`${SECTION}.kill`);
       await vscode.commands.executeCommand(`${SECTION}.restart`);
       await until(api, () => api.pollerState === 'running', 10_000, 'running again');
+      await until(api, () => api.servers.every((s) => s.status === 'connected'), 10_000, 'the server listed again');
     } finally {
       subscription.dispose();
+      phantoms.dispose();
     }
     assert.deepEqual(states, ['paused', 'running', 'stopping', 'stopped', 'starting', 'running', 'killed', 'starting', 'running']);
+    assert.deepEqual([phantoms.drops, phantoms.disconnects], [0, 0], `${phantoms.lists} lists`);
+    assert.equal(api.selectedDevice?.present, true);
   });
 
-  it('applies a settings change without a reload (a new poll interval restarts the watcher)', async () => {
+  it('applies a settings change without a reload (a new poll interval restarts the watcher), and no device looks gone', async () => {
     const states: PollerState[] = [];
     const subscription = api.onDidChangePollerState((state) => states.push(state));
+    const phantoms = watchForPhantomDisconnects();
     const configuration = vscode.workspace.getConfiguration(SECTION);
     try {
       await configuration.update('pollIntervalMs', 500, vscode.ConfigurationTarget.Global);
       await until(api, () => states.includes('running'), 10_000, 'restart after the settings change');
+      await until(api, () => api.servers.every((s) => s.status === 'connected'), 10_000, 'the server listed again');
       assert.deepEqual(states, ['stopping', 'stopped', 'starting', 'running']);
+      assert.deepEqual([phantoms.drops, phantoms.disconnects], [0, 0], `${phantoms.lists} lists`);
     } finally {
       subscription.dispose();
+      phantoms.dispose();
       await configuration.update('pollIntervalMs', undefined, vscode.ConfigurationTarget.Global);
     }
   });

@@ -114,31 +114,35 @@ describe('status bar and picker, driven like a user', function () {
     }
   });
 
-  it('shows the first device in the status bar soon after activation', async () => {
+  it('shows the first device in the status bar after activation, with no "No devices" before it', async () => {
     const { adb, openWorkbench } = uiTestContext();
     const sim = await lab.addDevice({ model: 'Pixel_8', properties: { 'ro.product.manufacturer': 'Google', 'ro.product.model': 'Pixel 8' } });
     await adb.connect(sim.port);
     let itemAt = 0;
+    const texts: string[] = [];
     const fresh = await openWorkbench({
       folder: await freshFolder(),
       beforeNavigate: async (p) => {
-        await p.exposeFunction('adwStatusItemSeen', () => (itemAt ||= performance.now()));
-        // Notes the moment the extension's item first appears (activation + first render).
+        await p.exposeFunction('adwStatusText', (text: string) => {
+          itemAt ||= performance.now();
+          if (texts[texts.length - 1] !== text) texts.push(text);
+        });
+        // Every text the extension's item shows, from its first render (activation) on.
         await p.addInitScript((selector) => {
-          const observer = new MutationObserver(() => {
-            if (document.querySelector(selector)) {
-              observer.disconnect();
-              (window as unknown as { adwStatusItemSeen(): void }).adwStatusItemSeen();
-            }
-          });
-          observer.observe(document, { childList: true, subtree: true });
+          const report = () => {
+            const item = document.querySelector(selector) as HTMLElement | null;
+            if (item) (window as unknown as { adwStatusText(text: string): void }).adwStatusText(item.innerText.trim());
+          };
+          new MutationObserver(report).observe(document, { childList: true, subtree: true, characterData: true });
         }, STATUS_ITEM);
       },
     });
     const text = await waitForStatus(fresh, /Pixel 8/, 15_000);
     const shownAt = performance.now();
     assert.match(text, /Pixel 8/);
-    figures.push(`status bar item appears -> first device shown: ${(shownAt - itemAt).toFixed(0)} ms`);
+    const beforeDevice = texts.slice(0, texts.findIndex((t) => /Pixel 8/.test(t)));
+    assert.ok(!beforeDevice.some((t) => /No devices|disconnected|not running/.test(t)), `status texts in order: ${JSON.stringify(texts)}`);
+    figures.push(`activation (status item first rendered) -> first device shown: ${(shownAt - itemAt).toFixed(0)} ms; texts before it: ${JSON.stringify(beforeDevice)}`);
     await fresh.context().close();
   });
 
