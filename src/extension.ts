@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from './common/lifecycle';
 import { AdbStatus } from './model/adbStatus';
 import { RecentLog } from './model/recentLog';
+import { defaultServer } from './model/settings';
 import { WatcherModel } from './model/watcherModel';
 import { DEFAULT_POLLER_CONFIG } from './shared/types';
 import { PollerSupervisor } from './supervisor/pollerSupervisor';
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
     new SelectionExports(model, context.environmentVariableCollection, {
       setAndroidSerial: () => settings.settings.setAndroidSerial,
       notifyOnDisconnect: () => settings.settings.notifyOnDisconnect,
+      defaultServer: () => defaultServer(process.env).address,
     }),
   );
   store.add(settings.onDidChange(() => exports.refresh()));

@@ -88,6 +88,15 @@ export function defaultServer(env: NodeJS.ProcessEnv): DefaultServer {
   return warnings.length > 0 ? { ...address, warning: `${warnings.join('; ')}; using ${address.address}` } : address;
 }
 
+/**
+ * adb's socket spec for a server address as settings hold it (`host:port`, `[v6]:port`): the form
+ * `ADB_SERVER_SOCKET` takes. adb misreads an IPv6 host given with -H, so this is how a terminal or
+ * task reaches any server.
+ */
+export function adbServerSocket(address: string): string {
+  return `tcp:${address}`;
+}
+
 /** `host:port`, with brackets around an IPv6 address, as settings and adb write it. */
 export function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
-import { parseServerAddress } from '../shared/address';
+import { adbServerSocket } from '../model/settings';
 import { isPlainSerial } from '../model/selection';
 import { Device } from '../shared/types';
 import { DevicePicker } from './devicePicker';
@@ -84,10 +84,16 @@ export class WatcherCommands extends DisposableBase {
       return undefined;
     });
     register('clearSelection', () => model.clearSelection());
+    // For `${command:androidDeviceWatcher.selectedAdbServerSocket}`: the selected device's server as
+    // ADB_SERVER_SOCKET takes it (`tcp:host:port`), so that a task reaches the device on any server.
+    register('selectedAdbServerSocket', async () => {
+      const device = model.selection?.device ?? (await pick());
+      return device && adbServerSocket(device.server);
+    });
   }
 }
 
-/** `adb -H host -P port -s serial shell` as an argument list: no shell ever parses device data. */
+/** `adb -s serial shell` as an argument list: no shell ever parses device data. */
 async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
   const adb = deps.model.adb?.found;
   if (!adb) {
@@ -96,11 +102,12 @@ async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
     if (choice === setPath) await vscode.commands.executeCommand('workbench.action.openSettings', 'androidDeviceWatcher.adbPath');
     return;
   }
-  const server = parseServerAddress(device.server) ?? { host: '127.0.0.1', port: 5037 };
   const terminal = vscode.window.createTerminal({
     name: vscode.l10n.t('adb shell: {0}', deviceName(device)),
     shellPath: adb.path,
-    shellArgs: ['-H', server.host, '-P', String(server.port), '-s', device.serial, 'shell'],
+    // The server through ADB_SERVER_SOCKET, not -H/-P: adb misreads an IPv6 host given with -H.
+    env: { ADB_SERVER_SOCKET: adbServerSocket(device.server) },
+    shellArgs: ['-s', device.serial, 'shell'],
     iconPath: new vscode.ThemeIcon('device-mobile'),
   });
   terminal.show();

@@ -4,12 +4,15 @@
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
 import { isPlainSerial } from '../model/selection';
+import { adbServerSocket } from '../model/settings';
 import { WatcherModel } from '../model/watcherModel';
 import { deviceName, inert } from './deviceText';
 
 export interface ExportOptions {
   setAndroidSerial(): boolean;
   notifyOnDisconnect(): boolean;
+  /** The server a plain `adb` reaches from a new terminal (`host:port`). */
+  defaultServer(): string;
 }
 
 /** A flapping device gets one notice per this period, not one per flap. */
@@ -54,13 +57,17 @@ export class SelectionExports extends DisposableBase {
   }
 
   private updateEnvironment(): void {
-    const serial = this.model.selection?.serial;
+    const selected = this.model.selection;
     // A serial a shell could misread never reaches a terminal's environment.
-    if (this.options.setAndroidSerial() && serial && isPlainSerial(serial)) {
-      this.environment.replace('ANDROID_SERIAL', serial);
-      this.environment.description = vscode.l10n.t('ANDROID_SERIAL is the device selected in Android Device Watcher.');
+    if (this.options.setAndroidSerial() && selected && isPlainSerial(selected.serial)) {
+      this.environment.replace('ANDROID_SERIAL', selected.serial);
+      // A device on another adb server is reachable only through that server.
+      if (selected.server !== this.options.defaultServer()) this.environment.replace('ADB_SERVER_SOCKET', adbServerSocket(selected.server));
+      else this.environment.delete('ADB_SERVER_SOCKET');
+      this.environment.description = vscode.l10n.t('ANDROID_SERIAL (and ADB_SERVER_SOCKET for a device on another adb server) name the device selected in Android Device Watcher.');
     } else {
       this.environment.delete('ANDROID_SERIAL');
+      this.environment.delete('ADB_SERVER_SOCKET');
     }
   }
 
