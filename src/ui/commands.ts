@@ -84,6 +84,10 @@ export class WatcherCommands extends DisposableBase {
       return undefined;
     });
     register('clearSelection', () => model.clearSelection());
+    register('copyTaskExample', async () => {
+      await vscode.env.clipboard.writeText(TASK_EXAMPLE);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Copied a task to paste into .vscode/tasks.json ("tasks": [...]).'));
+    });
     // For `${command:androidDeviceWatcher.selectedAdbServerSocket}`: the selected device's server as
     // ADB_SERVER_SOCKET takes it (`tcp:host:port`), so that a task reaches the device on any server.
     register('selectedAdbServerSocket', async () => {
@@ -92,6 +96,19 @@ export class WatcherCommands extends DisposableBase {
     });
   }
 }
+
+/** The README's example: runs adb on the selected device, on whichever adb server it is. */
+const TASK_EXAMPLE = JSON.stringify(
+  {
+    label: 'Install debug build',
+    type: 'process',
+    command: 'adb',
+    args: ['-s', '${command:androidDeviceWatcher.selectedSerial}', 'install', '-r', 'app-debug.apk'],
+    options: { env: { ADB_SERVER_SOCKET: '${command:androidDeviceWatcher.selectedAdbServerSocket}' } },
+  },
+  undefined,
+  2,
+);
 
 /** `adb -s serial shell` as an argument list: no shell ever parses device data. */
 async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {

@@ -54,6 +54,7 @@ export class SelectionExports extends DisposableBase {
     setContext('selectedDeviceTcp', selected?.device.connection === 'tcp');
     setContext('selectedSerial', selected?.serial ?? '');
     setContext('deviceCount', model.devices.length);
+    setContext('adbFound', !!model.adb?.found);
   }
 
   private updateEnvironment(): void {
