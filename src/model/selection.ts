@@ -37,6 +37,11 @@ export type SelectionOutcome = 'unchanged' | 'changed' | 'auto-selected' | 'disc
  * spaces, a leading `-`) is shown but never chosen automatically and never handed to a task or a
  * terminal, where a shell might run it or adb might read it as an option.
  */
+/** The selected serial names one device for adb: plain, and not shared with another device. */
+export function exportableSerial(selected: SelectedDevice | undefined): string | undefined {
+  return selected && isPlainSerial(selected.serial) && !selected.device.sharesSerial ? selected.serial : undefined;
+}
+
 export function isPlainSerial(serial: string): boolean {
   return /^[A-Za-z0-9._:@%[\]][A-Za-z0-9._:@%[\]-]*$/.test(serial) && serial.length <= 256;
 }
@@ -80,7 +85,8 @@ export class DeviceSelection {
       const first = devices.find((d) => d.state === 'device' && isPlainSerial(d.serial));
       return first && this.select(first, first) === 'changed' ? 'auto-selected' : 'unchanged';
     }
-    const listed = devices.find((d) => d.id === previous.id);
+    // A device's id gains its transport id while another device shares its serial: follow it by that.
+    const listed = devices.find((d) => d.id === previous.id) ?? devices.find((d) => sameTransport(d, previous.device));
     const seen = listed && withKnownDetails(listed, previous.device);
     const stillAwaiting = !seen && previous.awaitingServer && servers.some((s) => s.address === previous.server && s.status === 'connecting');
     if (stillAwaiting) return 'unchanged';
@@ -109,6 +115,10 @@ function withKnownDetails(listed: Device, known: Device): Device {
   if (listed.details || !known.details) return listed;
   const same = listed.model === known.model && listed.product === known.product && listed.device === known.device;
   return same ? { ...listed, details: known.details } : listed;
+}
+
+function sameTransport(a: Device, b: Device): boolean {
+  return a.server === b.server && a.serial === b.serial && a.transportId !== undefined && a.transportId === b.transportId;
 }
 
 function describe(device: Device, present: boolean): SelectedDevice {

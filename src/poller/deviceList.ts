@@ -111,25 +111,39 @@ export interface DeviceListReport {
   droppedDevices: number;
 }
 
-/** Every device in a list reply, and what was left out; a serial listed twice keeps its last line. */
+/**
+ * Every device in a list reply, and what was left out. A line for a device already listed (same
+ * serial and transport id) replaces it. Two devices with one serial (cheap devices often share
+ * `0123456789ABCDEF`) are both kept when adb tells them apart by transport id: each then has the
+ * transport id in its id and is marked `sharesSerial`.
+ */
 export function readDeviceList(server: string, text: string): DeviceListReport {
-  const bySerial = new Map<string, Device>();
+  const byKey = new Map<string, Device>();
   let ignoredLines = 0;
   let droppedDevices = 0;
   for (const line of text.split('\n')) {
     const device = parseDeviceLine(server, line);
-    if (!device) {
+    const key = device && `${device.serial}\u0000${device.transportId ?? ''}`;
+    if (!device || key === undefined) {
       if (line.trim() !== '') ignoredLines++;
-    } else if (bySerial.size < MAX_DEVICES_PER_SERVER || bySerial.has(device.serial)) {
-      bySerial.set(device.serial, device);
+    } else if (byKey.size < MAX_DEVICES_PER_SERVER || byKey.has(key)) {
+      byKey.set(key, device);
     } else {
       droppedDevices++;
     }
   }
-  return { devices: [...bySerial.values()], ignoredLines, droppedDevices };
+  const devices = [...byKey.values()];
+  const perSerial = new Map<string, number>();
+  for (const device of devices) perSerial.set(device.serial, (perSerial.get(device.serial) ?? 0) + 1);
+  for (const device of devices) {
+    if (perSerial.get(device.serial)! < 2) continue;
+    device.sharesSerial = true;
+    if (device.transportId !== undefined) device.id = `${server}/${device.serial}/t${device.transportId}`;
+  }
+  return { devices, ignoredLines, droppedDevices };
 }
 
-/** Every device in a list reply; a serial listed twice keeps its last line. */
+/** Every device in a list reply. */
 export function parseDeviceList(server: string, text: string): Device[] {
   return readDeviceList(server, text).devices;
 }

@@ -46,6 +46,11 @@ export interface Device {
   usb?: string;
   /** What adb adds after some states (the `no permissions` explanation). */
   stateDetail?: string;
+  /**
+   * Another device on the same server has this serial: `adb -s` cannot tell them apart (adb's
+   * `-t TRANSPORT_ID` can), and the id then carries the transport id.
+   */
+  sharesSerial?: boolean;
   details?: DeviceDetails;
 }
 

@@ -75,13 +75,22 @@ export class WatcherCommands extends DisposableBase {
     // For `${command:androidDeviceWatcher.selectedSerial}` in launch.json and tasks.json: the
     // selected serial, or the picker when nothing is selected; undefined (cancelled) aborts the launch.
     register('selectedSerial', async () => {
-      const serial = model.selection?.serial ?? (await pick())?.serial;
-      if (serial === undefined || isPlainSerial(serial)) return serial;
-      // A task may hand the value to a shell: a serial with shell characters is refused, not quoted.
-      void vscode.window.showErrorMessage(
-        vscode.l10n.t('The selected device\'s serial {0} has characters a shell could run or adb could read as an option; it is not passed to tasks or launch configurations.', inert(JSON.stringify(serial))),
-      );
-      return undefined;
+      const device = model.selection?.device ?? (await pick());
+      if (!device) return undefined;
+      if (!isPlainSerial(device.serial)) {
+        // A task may hand the value to a shell: a serial with shell characters is refused, not quoted.
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t('The selected device\'s serial {0} has characters a shell could run or adb could read as an option; it is not passed to tasks or launch configurations.', inert(JSON.stringify(device.serial))),
+        );
+        return undefined;
+      }
+      if (device.sharesSerial) {
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t('Two devices share the serial {0}, so adb -s cannot tell them apart. Unplug one, or use adb -t {1} for the selected one.', inert(device.serial), device.transportId ?? '?'),
+        );
+        return undefined;
+      }
+      return device.serial;
     });
     register('clearSelection', () => model.clearSelection());
     register('copyTaskExample', async () => {

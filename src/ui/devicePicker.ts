@@ -112,6 +112,10 @@ export class DevicePicker extends DisposableBase {
   }
 }
 
+function sharedSerialNote(device: Device): string {
+  return vscode.l10n.t('another device has the same serial; adb tells them apart by transport id {0} (adb -t {0})', device.transportId ?? '?');
+}
+
 function buildItems(model: WatcherModel, buttons: RowButtons): PickerItem[] {
   const devices = model.devices;
   const servers = model.servers;
@@ -138,7 +142,7 @@ function buildItems(model: WatcherModel, buttons: RowButtons): PickerItem[] {
     return {
       label: `${deviceIcon(device)} ${plain(name)}`,
       description: `${serial}${isSelected ? `  $(check) ${vscode.l10n.t('selected')}` : ''}`,
-      detail: plain(fix ? `${deviceSummary(device)} — ${fix}` : deviceSummary(device)),
+      detail: plain([deviceSummary(device), fix, device.sharesSerial ? sharedSerialNote(device) : undefined].filter(Boolean).join(' — ')),
       device,
       buttons: [buttons.copy, ...(device.state === 'device' ? [buttons.shell] : []), ...(device.connection === 'tcp' ? [buttons.disconnect] : [])],
     };

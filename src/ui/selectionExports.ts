@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
-import { isPlainSerial } from '../model/selection';
+import { exportableSerial } from '../model/selection';
 import { adbServerSocket } from '../model/settings';
 import { WatcherModel } from '../model/watcherModel';
 import { deviceName, inert } from './deviceText';
@@ -59,9 +59,10 @@ export class SelectionExports extends DisposableBase {
 
   private updateEnvironment(): void {
     const selected = this.model.selection;
-    // A serial a shell could misread never reaches a terminal's environment.
-    if (this.options.setAndroidSerial() && selected && isPlainSerial(selected.serial)) {
-      this.environment.replace('ANDROID_SERIAL', selected.serial);
+    // A serial a shell could misread, or one two devices share, never reaches a terminal.
+    const serial = exportableSerial(selected);
+    if (this.options.setAndroidSerial() && selected && serial) {
+      this.environment.replace('ANDROID_SERIAL', serial);
       // A device on another adb server is reachable only through that server.
       if (selected.server !== this.options.defaultServer()) this.environment.replace('ADB_SERVER_SOCKET', adbServerSocket(selected.server));
       else this.environment.delete('ADB_SERVER_SOCKET');

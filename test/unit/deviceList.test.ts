@@ -54,6 +54,18 @@ describe('device list parsing (host:devices-l)', () => {
     assert.equal(devices[0].state, 'device');
   });
 
+  it('keeps two devices that share a serial when adb tells them apart by transport id', () => {
+    const devices = parseDeviceList(SERVER, '0123456789ABCDEF device transport_id:3\n0123456789ABCDEF device transport_id:7\nB device transport_id:4\n');
+    assert.deepEqual(
+      devices.map((d) => [d.id, d.sharesSerial]),
+      [
+        [`${SERVER}/0123456789ABCDEF/t3`, true],
+        [`${SERVER}/0123456789ABCDEF/t7`, true],
+        [`${SERVER}/B`, undefined],
+      ],
+    );
+  });
+
   it('tells the connection kind from the serial', () => {
     assert.equal(connectionKindOf('emulator-5554'), 'emulator');
     assert.equal(connectionKindOf('192.168.1.20:5555'), 'tcp');

@@ -110,12 +110,14 @@ function strings(device: Device): string[] {
 function assertSaneList(text: string, devices: Device[]): void {
   assert.ok(devices.length <= MAX_DEVICES_PER_SERVER);
   assert.ok(devices.length <= text.split('\n').length);
-  const serials = new Set<string>();
+  const ids = new Set<string>();
   for (const device of devices) {
     assert.ok(device.serial.length > 0 && !WHITESPACE_OR_CONTROL.test(device.serial), JSON.stringify(device.serial));
-    assert.ok(!serials.has(device.serial), 'one entry per serial');
-    serials.add(device.serial);
-    assert.equal(device.id, `${SERVER}/${device.serial}`);
+    assert.ok(!ids.has(device.id), 'one entry per id');
+    ids.add(device.id);
+    const twins = devices.filter((other) => other.serial === device.serial).length;
+    assert.equal(device.sharesSerial, twins > 1 ? true : undefined);
+    assert.equal(device.id, device.sharesSerial && device.transportId !== undefined ? `${SERVER}/${device.serial}/t${device.transportId}` : `${SERVER}/${device.serial}`);
     assert.ok(device.transportId === undefined || /^\d+$/.test(device.transportId));
     for (const value of strings(device)) {
       assert.ok(value.length <= 16 * 1024, 'no field longer than a line may be');
@@ -163,13 +165,20 @@ describe('device list parser: properties', () => {
     );
   });
 
-  it('round-trips a well-formed list: one device per serial, the last line winning, in order of first appearance', () => {
+  it('round-trips a well-formed list: one device per serial and transport id, the last line winning, in order of first appearance', () => {
     fc.assert(
       fc.property(fc.array(lineSpec, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), (specs, newline) => {
         const text = specs.map(formatLine).join(newline) + newline;
-        const lastBySerial = new Map<string, LineSpec>();
-        for (const spec of specs) lastBySerial.set(spec.serial, spec);
-        assert.deepEqual(parseDeviceList(SERVER, text), [...lastBySerial.values()].map(expectedDevice));
+        const last = new Map<string, LineSpec>();
+        for (const spec of specs) last.set(`${spec.serial} ${spec.fields.transport_id ?? ''}`, spec);
+        const expected = [...last.values()].map(expectedDevice);
+        // Twins (one serial, told apart by transport id) carry the transport id in their ids.
+        for (const device of expected) {
+          if (expected.filter((other) => other.serial === device.serial).length < 2) continue;
+          device.sharesSerial = true;
+          if (device.transportId !== undefined) device.id = `${SERVER}/${device.serial}/t${device.transportId}`;
+        }
+        assert.deepEqual(parseDeviceList(SERVER, text), expected);
       }),
       RUNS,
     );

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../src/common/events';
 import { AdbSearch } from '../../src/model/adbLocator';
-import { isPlainSerial, SelectionMemento } from '../../src/model/selection';
+import { exportableSerial, isPlainSerial, SelectionMemento } from '../../src/model/selection';
 import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/model/watcherModel';
 import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
 import type { DevicesUpdate, PollerState, StateChange } from '../../src/supervisor/pollerSupervisor';
@@ -104,6 +104,22 @@ describe('WatcherModel: the selection', () => {
     assert.equal(s.selection?.serial, 'B');
     s.select(hostile);
     assert.equal(s.selection?.serial, 'x;touch /tmp/p');
+  });
+
+  it('follows the selected device when a second device with its serial comes and goes (told apart by transport id)', () => {
+    const s = open();
+    const news: string[] = [];
+    s.onDidDisconnectSelected((d) => news.push(`gone ${d.serial}`));
+    snapshots.push(device('0123456789ABCDEF', { transportId: '3' }));
+    const twin = (transportId: string) =>
+      device('0123456789ABCDEF', { transportId, sharesSerial: true, id: `${SERVER}/0123456789ABCDEF/t${transportId}` });
+    snapshots.push(twin('3'), twin('7'));
+    assert.deepEqual([s.selection?.id, s.selection?.present, s.selection?.device.sharesSerial], [`${SERVER}/0123456789ABCDEF/t3`, true, true]);
+    assert.equal(exportableSerial(s.selection), undefined, 'ambiguous for adb -s: not exported');
+    snapshots.push(device('0123456789ABCDEF', { transportId: '3' }));
+    assert.deepEqual([s.selection?.id, s.selection?.present], [`${SERVER}/0123456789ABCDEF`, true]);
+    assert.equal(exportableSerial(s.selection), '0123456789ABCDEF');
+    assert.deepEqual(news, []);
   });
 
   it('clears the selection on request, and then takes the first ready device again', () => {
