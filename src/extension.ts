@@ -2,6 +2,7 @@
 // activate() returns at once (the worker starts in the background); deactivate() returns the
 // poller's dispose promise so VS Code waits for a clean stop.
 
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from './common/lifecycle';
 import { AdbStatus } from './model/adbStatus';
@@ -59,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
       recent,
       settings: () => settings.settings,
       extensionVersion: String((context.extension.packageJSON as { version?: string }).version),
+      localTerminalCwd: vscode.env.remoteName && context.extension.extensionKind === vscode.ExtensionKind.UI ? vscode.Uri.file(os.homedir()) : undefined,
     }),
   );
   const exports = store.add(

@@ -13,6 +13,11 @@ import { connectOverWifi, disconnectDevice } from './wifi';
 
 export interface CommandDeps extends TroubleshootDeps {
   log: vscode.LogOutputChannel;
+  /**
+   * Set when the extension runs on the local side of a remote window: a terminal is then created
+   * on the remote side unless its cwd is a local file URI, and the adb it runs is a local one.
+   */
+  localTerminalCwd?: vscode.Uri;
 }
 
 export class WatcherCommands extends DisposableBase {
@@ -133,6 +138,7 @@ async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
     shellPath: adb.path,
     // The server through ADB_SERVER_SOCKET, not -H/-P: adb misreads an IPv6 host given with -H.
     env: { ADB_SERVER_SOCKET: adbServerSocket(device.server) },
+    cwd: deps.localTerminalCwd,
     shellArgs: ['-s', device.serial, 'shell'],
     iconPath: new vscode.ThemeIcon('device-mobile'),
   });
