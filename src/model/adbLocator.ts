@@ -1,6 +1,6 @@
-// Finds the adb executable where Android developers have it, in the order they expect: the
-// setting (`~` expanded), the SDK variables, the folder Android Studio installs the SDK into by
-// default, then PATH. It only looks (fs.stat/access); it never runs anything.
+// Finds the SDK's executables (adb, the emulator) where Android developers have them, in the
+// order they expect: the setting (`~` expanded), the SDK variables, the folder Android Studio
+// installs the SDK into by default, then PATH. It only looks (fs.stat/access); it never runs anything.
 
 import { constants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -59,10 +59,19 @@ export function androidStudioSdk(platform: Platform, env: NodeJS.ProcessEnv): st
   }
 }
 
-export function adbCandidates(setting: string, env: NodeJS.ProcessEnv, platform: Platform = THIS_PLATFORM): AdbLocation[] {
+/** An executable of the SDK and the SDK folder that holds it. */
+export interface SdkTool {
+  name: 'adb' | 'emulator';
+  sdkFolder: string;
+}
+
+export const ADB: SdkTool = { name: 'adb', sdkFolder: 'platform-tools' };
+export const EMULATOR: SdkTool = { name: 'emulator', sdkFolder: 'emulator' };
+
+export function adbCandidates(setting: string, env: NodeJS.ProcessEnv, platform: Platform = THIS_PLATFORM, tool: SdkTool = ADB): AdbLocation[] {
   const p = pathFor(platform);
-  const executable = platform.os === 'win32' ? 'adb.exe' : 'adb';
-  const inSdk = (root: string) => p.join(root, 'platform-tools', executable);
+  const executable = platform.os === 'win32' ? `${tool.name}.exe` : tool.name;
+  const inSdk = (root: string) => p.join(root, tool.sdkFolder, executable);
   const candidates: AdbLocation[] = [];
   if (setting) candidates.push({ path: expandHome(setting, platform), source: 'setting' });
   for (const variable of ['ANDROID_HOME', 'ANDROID_SDK_ROOT'] as const) {
@@ -79,15 +88,15 @@ export function adbCandidates(setting: string, env: NodeJS.ProcessEnv, platform:
   return candidates.filter((c, i) => candidates.findIndex((o) => o.path === c.path) === i);
 }
 
-export async function locateAdb(setting: string, env: NodeJS.ProcessEnv, platform: Platform = THIS_PLATFORM): Promise<AdbSearch> {
-  const candidates = adbCandidates(setting, env, platform);
+export async function locateAdb(setting: string, env: NodeJS.ProcessEnv, platform: Platform = THIS_PLATFORM, tool: SdkTool = ADB): Promise<AdbSearch> {
+  const candidates = adbCandidates(setting, env, platform, tool);
   const tried: AdbSearch['tried'] = [];
   for (const candidate of candidates) {
     const problem = await whyNotExecutable(candidate.path, platform);
     if (!problem) return { found: candidate, tried };
     tried.push({ ...candidate, problem });
   }
-  if (!candidates.some((c) => c.source === 'PATH')) tried.push({ path: platform.os === 'win32' ? 'adb.exe' : 'adb', source: 'PATH', problem: 'PATH is empty' });
+  if (!candidates.some((c) => c.source === 'PATH')) tried.push({ path: platform.os === 'win32' ? `${tool.name}.exe` : tool.name, source: 'PATH', problem: 'PATH is empty' });
   return { tried };
 }
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { adbCandidates, expandHome, locateAdb, Platform } from '../../src/model/adbLocator';
+import { adbCandidates, EMULATOR, expandHome, locateAdb, Platform } from '../../src/model/adbLocator';
 
 describe('adb locator', () => {
   let home: string;
@@ -79,5 +79,11 @@ describe('adb locator', () => {
     assert.equal(search.found, undefined);
     assert.deepEqual(search.tried.map((t) => `${t.source}: ${t.problem}`), ['setting: not a file', 'ANDROID_HOME: not found', 'Android Studio: not found', 'PATH: PATH is empty']);
     assert.equal((await locateAdb(plain, {}, linux())).tried[0].problem, 'not executable');
+  });
+
+  it('finds the emulator in the SDK\'s emulator folder by the same rules', async () => {
+    const emulator = await fakeAdb('Android', 'Sdk', 'emulator', 'emulator');
+    assert.deepEqual((await locateAdb('', { PATH: '' }, linux(), EMULATOR)).found, { path: emulator, source: 'Android Studio' });
+    assert.deepEqual(adbCandidates('', { ANDROID_HOME: 'C:\\sdk' }, { os: 'win32', home: 'C:\\Users\\dev' }, EMULATOR)[0].path, 'C:\\sdk\\emulator\\emulator.exe');
   });
 });

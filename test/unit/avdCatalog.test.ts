@@ -1,0 +1,67 @@
+// AVDs read from their .ini files the way the emulator finds them, in a temporary AVD home.
+
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { avdHome, listAvds, parseIni } from '../../src/model/avdCatalog';
+
+describe('AVD catalog', () => {
+  let root: string;
+  let home: string;
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-avd-'));
+    home = path.join(root, 'avd');
+    await fs.mkdir(home);
+  });
+  afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+  async function makeAvd(name: string, config: string, pointer?: string): Promise<string> {
+    const folder = path.join(home, `${name}.avd`);
+    await fs.mkdir(folder);
+    await fs.writeFile(path.join(folder, 'config.ini'), config);
+    await fs.writeFile(path.join(home, `${name}.ini`), pointer ?? `avd.ini.encoding=UTF-8\npath=${folder}\npath.rel=avd/${name}.avd\ntarget=android-34\n`);
+    return folder;
+  }
+
+  it('finds the AVD home in the emulator\'s order of variables', () => {
+    const platform = { os: 'linux' as const, home: '/home/dev' };
+    assert.equal(avdHome({}, platform), '/home/dev/.android/avd');
+    assert.equal(avdHome({ ANDROID_EMULATOR_HOME: '/e' }, platform), '/e/avd');
+    assert.equal(avdHome({ ANDROID_EMULATOR_HOME: '/e', ANDROID_SDK_HOME: '/s' }, platform), '/s/.android/avd');
+    assert.equal(avdHome({ ANDROID_SDK_HOME: '/s', ANDROID_USER_HOME: '/u' }, platform), '/u/avd');
+    assert.equal(avdHome({ ANDROID_USER_HOME: '/u', ANDROID_AVD_HOME: '/a' }, platform), '/a');
+  });
+
+  it('lists each AVD with its display name, API level and ABI, sorted by name', async () => {
+    const pixel = await makeAvd('Pixel_8_API_34', 'avd.ini.displayname=Pixel 8 API 34\nabi.type=x86_64\nimage.sysdir.1=system-images/android-34/google_apis/x86_64/\n');
+    await makeAvd('Nexus_5_API_28', 'abi.type=arm64-v8a\r\ntarget=android-28\r\n', `path=${path.join(home, 'Nexus_5_API_28.avd')}\ntarget=android-28\n`);
+    const listing = await listAvds(home);
+    assert.deepEqual(listing.avds, [
+      { name: 'Nexus_5_API_28', displayName: 'Nexus 5 API 28', apiLevel: 28, abi: 'arm64-v8a', folder: path.join(home, 'Nexus_5_API_28.avd') },
+      { name: 'Pixel_8_API_34', displayName: 'Pixel 8 API 34', apiLevel: 34, abi: 'x86_64', folder: pixel },
+    ]);
+    assert.deepEqual(listing.problems, []);
+  });
+
+  it('follows path.rel when the absolute path moved with the home folder, and reports an AVD with no folder', async () => {
+    await makeAvd('Moved', 'abi.type=x86_64\n', 'path=/nowhere/Moved.avd\npath.rel=avd/Moved.avd\n');
+    await fs.writeFile(path.join(home, 'Ghost.ini'), 'path=/nowhere/Ghost.avd\n');
+    const listing = await listAvds(home);
+    assert.deepEqual(listing.avds.map((a) => a.name), ['Moved']);
+    assert.deepEqual(listing.problems, ['Ghost.ini: its .avd folder is missing']);
+  });
+
+  it('says nothing for a missing AVD home (no emulator installed) and refuses a huge ini', async () => {
+    assert.deepEqual(await listAvds(path.join(root, 'none')), { home: path.join(root, 'none'), avds: [], problems: [] });
+    await fs.writeFile(path.join(home, 'Huge.ini'), 'x'.repeat(300 * 1024));
+    assert.match((await listAvds(home)).problems[0], /Huge\.ini: larger than/);
+  });
+
+  it('reads ini lines with = in values and skips comments', () => {
+    assert.deepEqual([...parseIni('# comment\na=b=c\n\n ; x\nname = Pixel 8 \n').entries()], [
+      ['a', 'b=c'],
+      ['name', 'Pixel 8'],
+    ]);
+  });
+});
