@@ -15,7 +15,7 @@ import { createPoller, Harness, waitForSnapshot } from './pollerHarness';
 import { findFreePort, PrivateAdbServer } from './privateAdbServer';
 import { ServerState, Snapshot } from '../../src/shared/types';
 
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = 500;
 
 /** Named fake: answers OKAY and the start of a list, then resets the connection (RST). */
 async function startResettingServer(): Promise<FakeServer> {

@@ -148,7 +148,7 @@ describe('DevicePoller against a scripted adb server (fake, in-process)', () => 
     const list = `${line('A', 'device', 1)}\n`;
     let answerPolls = false;
     fake.answer = (service) => (service !== 'host:devices-l' ? { value: '' } : answerPolls ? { value: list } : { hold: true });
-    recorded = new RecordedPoller({ servers: [fake.address], pollIntervalMs: 10, requestTimeoutMs: 200 });
+    recorded = new RecordedPoller({ servers: [fake.address], pollIntervalMs: 10, requestTimeoutMs: 400 });
     recorded.poller.start();
     const stream = await fake.nextStream();
     stream.okay();
@@ -156,7 +156,7 @@ describe('DevicePoller against a scripted adb server (fake, in-process)', () => 
     await recorded.snapshots(1);
     // The third poll is sent only after the first two ran out of their deadline.
     await fake.requestCount('host:devices-l', 3, 5000);
-    const timedOut = recorded.logs.filter((text) => /did not answer within 200 ms; its device stream is open/.test(text));
+    const timedOut = recorded.logs.filter((text) => /did not answer within 400 ms; its device stream is open/.test(text));
     assert.equal(timedOut.length, 1, recorded.logs.join('\n'));
     answerPolls = true;
     await recorded.until(() => recorded!.logs.some((text) => text.endsWith('answers polls again')), 5000, 'polls answered again');
