@@ -1,6 +1,7 @@
 // `npm run bench`: the poller's figures, each side by side with a baseline measured in the same
 // run (this machine is shared and noisy), printed as a Markdown table.
-//   BENCH_RUNS (default 30), BENCH_IDLE_SECONDS (default 60), BENCH_BURST (default 200), BENCH_ONLY
+//   BENCH_RUNS (default 30), BENCH_IDLE_SECONDS (default 60), BENCH_BURST (default 200), BENCH_ONLY,
+//   BENCH_PUSH_WAIT_SECONDS (default 70: how long to wait for the push stream alone to drop a vanished TCP device)
 
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
@@ -15,6 +16,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 const POLL_MS = 1000;
+const PUSH_WAIT_SECONDS = Number(process.env.BENCH_PUSH_WAIT_SECONDS ?? 70);
 /** BENCH_ONLY=appear,vanish,lifecycle,resources,burst runs a subset (all by default). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,resources,burst').split(','));
 
@@ -104,15 +106,89 @@ async function tcpDeviceVanishes(adb: PrivateAdbServer, lab: SimulatedLab): Prom
     await adb.disconnect(serial);
     await lab.remove(sim.port);
   }
-  raw.close();
   await harness.supervisor.dispose();
+  // The baseline's own figure, measured once: how long the push stream alone takes to drop the device.
+  const pushAlone = await pushStreamAloneDropsVanished(adb, lab, raw);
+  raw.close();
   row(
     `TCP device vanishes (poll ${POLL_MS} ms; median / p95)`,
     medP95(ours),
-    `push stream alone: ${rawMisses} of ${runs} not seen within ${rawWaitMs / 1000} s (adb reports it after 60 s)`,
+    `push stream alone: ${rawMisses} of ${runs} not seen within ${rawWaitMs / 1000} s; measured once: ${pushAlone}`,
     `p95 <= ${POLL_MS + 50} ms`,
     quantile(ours, 0.95) <= POLL_MS + 50,
   );
+}
+
+/** One TCP device whose listener vanishes: seconds until the push stream alone reports it gone. */
+async function pushStreamAloneDropsVanished(adb: PrivateAdbServer, lab: SimulatedLab, raw: RawTracker): Promise<string> {
+  const sim = await lab.addDevice();
+  const serial = await adb.connect(sim.port);
+  await raw.waitFor(serial, 'device', 5000);
+  const dropped = new Promise<number | undefined>((resolve) => {
+    const timer = setTimeout(() => {
+      raw.off('list', check);
+      resolve(undefined);
+    }, PUSH_WAIT_SECONDS * 1000);
+    const check = () => {
+      if (raw.states.get(serial) !== 'device') {
+        clearTimeout(timer);
+        raw.off('list', check);
+        resolve(performance.now());
+      }
+    };
+    raw.on('list', check);
+  });
+  const started = performance.now();
+  await lab.unplug(sim.port);
+  const at = await dropped;
+  const seen = raw.states.get(serial);
+  await adb.disconnect(serial).catch(() => undefined);
+  await lab.remove(sim.port);
+  return at === undefined
+    ? `not reported within ${PUSH_WAIT_SECONDS} s`
+    : `${((at - started) / 1000).toFixed(1)} s (${seen === undefined ? 'removed' : seen})`;
+}
+
+/**
+ * The test proxy (test/adb/adbProxy.ts, a named fake) on a thread of its own, so that its socket
+ * work does not share the event loop that measures the worker's exit. `hold`: the service whose
+ * replies it keeps back. Resolves with its address, a counter of `hold` requests, and close().
+ */
+async function proxyThread(upstreamPort: number, hold?: string): Promise<{ address: string; held: () => number; close: () => Promise<void> }> {
+  const script = path.join(__dirname, '..', 'test', 'adb', 'adbProxy.js');
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const { AdbProxy } = require(workerData.script);
+     AdbProxy.start(workerData.upstreamPort).then((proxy) => {
+       proxy.plan = (service) => (service === workerData.hold ? 'hold' : 'pass');
+       proxy.on('request', (service) => service === workerData.hold && parentPort.postMessage('held'));
+       parentPort.on('message', () => proxy.close().then(() => process.exit(0)));
+       parentPort.postMessage(proxy.address);
+     });`,
+    { eval: true, workerData: { script, upstreamPort, hold } },
+  );
+  let held = 0;
+  const address = await new Promise<string>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (message: string) => (message === 'held' ? held++ : resolve(message)));
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    address,
+    held: () => held,
+    close: async () => {
+      worker.postMessage('close');
+      await exited;
+    },
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await settle(5);
+  }
 }
 
 /** An empty worker, for the lifecycle baselines. */
@@ -129,7 +205,13 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
   const baseStops: number[] = [];
   const baseKills: number[] = [];
   const baseStarts: number[] = [];
+  const inFlightStops: number[] = [];
+  const proxiedIdleStops: number[] = [];
   const deadline = 200;
+  // A proxy that holds every host:devices-l reply: the poller always has a poll in flight.
+  const proxy = await proxyThread(adb.port, 'host:devices-l');
+  // The same proxy passing everything: the in-flight figure's baseline differs only by the held poll.
+  const passing = await proxyThread(adb.port);
   for (let i = 0; i < RUNS; i++) {
     // Start to first snapshot, then graceful stop from idle.
     const harness = createPoller({ servers: [adb.address], pollIntervalMs: POLL_MS }, { stopDeadlineMs: deadline, testHooks: { allowBusyLoop: true } });
@@ -159,6 +241,30 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
     hungStops.push(performance.now() - t - deadline);
     await harness.supervisor.dispose();
 
+    // Graceful stop from idle through a proxy, then with a poll in flight (its reply held; its own deadline 20 s away).
+    const proxied = createPoller({ servers: [passing.address], pollIntervalMs: 50, requestTimeoutMs: 20_000 }, { stopDeadlineMs: 2000 });
+    const proxiedFirst = new Promise<void>((resolve) => proxied.supervisor.onDidChangeDevices(() => resolve()));
+    await proxied.supervisor.start();
+    await proxiedFirst;
+    await settle(20);
+    t = performance.now();
+    await proxied.supervisor.stop();
+    proxiedIdleStops.push(performance.now() - t);
+    await proxied.supervisor.dispose();
+
+    const held = createPoller({ servers: [proxy.address], pollIntervalMs: 50, requestTimeoutMs: 20_000 }, { stopDeadlineMs: 2000 });
+    const polls = proxy.held();
+    await held.supervisor.start();
+    await until(() => proxy.held() > polls, 10_000, 'poll held by the proxy');
+    await settle(20); // as the idle stop above: measured on a worker past its start-up
+    t = performance.now();
+    await held.supervisor.stop();
+    inFlightStops.push(performance.now() - t);
+    if (held.logs.some((line) => line.includes('did not stop within'))) {
+      throw new Error(`the worker did not stop on its own with a poll in flight:\n${held.logs.join('\n')}`);
+    }
+    await held.supervisor.dispose();
+
     // Baselines: an empty worker's start, polite exit, and terminate from a busy loop.
     t = performance.now();
     const idle = await emptyWorker("parentPort.on('message', () => { parentPort.close(); })");
@@ -176,7 +282,15 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
     baseKills.push(performance.now() - t);
   }
   row('worker start to first snapshot (median / p95)', medP95(firstSnapshots), `${medP95(baseStarts)} (empty worker to first message)`, 'median <= 250 ms', quantile(firstSnapshots, 0.5) <= 250);
+  await Promise.all([proxy.close(), passing.close()]);
   row('graceful stop from idle (median / p95)', medP95(stops), `${medP95(baseStops)} (empty worker, polite exit)`, 'p95 <= 10 ms', quantile(stops, 0.95) <= 10);
+  row(
+    'graceful stop with a poll in flight (median / p95)',
+    medP95(inFlightStops),
+    `${medP95(proxiedIdleStops)} (graceful stop from idle through the same proxy)`,
+    'p95 <= 10 ms',
+    quantile(inFlightStops, 0.95) <= 10,
+  );
   row('force-kill from a busy loop (median / p95)', medP95(kills), `${medP95(baseKills)} (terminate() of a spinning empty worker)`, 'p95 <= 10 ms', quantile(kills, 0.95) <= 10);
   row(`stop of a hung worker, beyond the ${deadline} ms deadline (median / p95)`, medP95(hungStops), '-', 'p95 <= 20 ms', quantile(hungStops, 0.95) <= 20);
 }

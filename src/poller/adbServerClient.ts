@@ -1,30 +1,64 @@
-// One adb server, spoken to through adbkit's connection, parser and protocol framing.
-// adbkit's own Client is not used for requests because (a) it starts an adb server on every
-// refused connection, while here starting is a deliberate, rate-limited choice, (b) its tracker
-// never reconnects and reads the short list format, and (c) listDevicesWithPaths mis-parses TCP
-// serials. Every socket opened here is destroyed when its request ends, fails or times out.
+// One adb server, spoken to over sockets opened and read here, with adbkit's framing and error
+// classes. adbkit's Client, Connection and Parser are not used because (a) Connection starts an adb server on every
+// refused connection, while here starting is a deliberate, rate-limited choice (startServer()),
+// (b) its connect has no deadline (the socket timeout is armed only once connected: against a host
+// that drops packets a connect stays pending ~2 min), (c) its tracker never reconnects and reads
+// the short list format, (d) listDevicesWithPaths mis-parses TCP serials, and (e) its parser's
+// reads never settle on a socket destroyed under them, and settle a few event-loop turns after
+// the data (Bluebird), so a server's last words could lose the race with its close.
 //
 // Whatever answers on the port is not trusted: a reply's 4-hex length prefix is checked (adbkit
-// reads `zzzz` as a zero length and `-001` as a read that never ends), every request has a deadline
-// for the whole reply (the socket's idle timeout alone lets a server trickle one byte at a time
-// forever), and shell output is capped (adbkit's readAll grows without bound).
+// reads `zzzz` as a zero length and `-001` as a read that never ends), every operation has one
+// deadline for connect and the whole reply (a socket idle timeout alone lets a server trickle one
+// byte at a time forever), and shell output is capped (adbkit's readAll grows without bound).
+//
+// Every operation in flight is registered until it settles: closeAll() fails them all at once,
+// destroys their sockets and clears their deadline timers (one left armed would keep the worker
+// thread alive until it fired).
 
-import Connection from '@devicefarmer/adbkit/dist/src/adb/connection';
+import { ChildProcess, execFile } from 'node:child_process';
+import * as net from 'node:net';
 import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
 import Protocol from '@devicefarmer/adbkit/dist/src/adb/protocol';
-import { DeviceDetails } from '../shared/types';
+import { DeviceDetails, ServerProblem } from '../shared/types';
 import { HostPort } from '../shared/address';
 
 /** Real `getprop` output is 20-100 KB; past this the reply is refused (Buffers escape the heap cap). */
 export const MAX_SHELL_OUTPUT_BYTES = 1024 * 1024;
 /** A shell command on a device gets this many request timeouts in all (a slow device over Wi-Fi). */
 const SHELL_DEADLINE_FACTOR = 3;
+/** `adb start-server` gets this many request timeouts (its first run writes a key, then forks the server). */
+export const START_SERVER_DEADLINE_FACTOR = 5;
 const HEX_LENGTH = /^[0-9a-fA-F]{4}$/;
 
-class AdbError extends Error {
-  constructor(message: string, readonly code?: string) {
+/** An error of ours, with the sentence to show and the kind of failure behind it. */
+export class AdbError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly problem?: ServerProblem,
+  ) {
     super(message);
   }
+}
+
+/** The code of the errors closeAll() fails operations with (pause, stop). */
+export const CLOSED_BY_US = 'ECLOSED';
+
+/** True for an operation that ran out of its deadline (connect included), as opposed to one that failed. */
+export function isDeadlineError(error: unknown): boolean {
+  return error instanceof AdbError && error.code === 'ETIMEDOUT';
+}
+
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8, ::1, localhost: the only addresses where `adb start-server` can start the watched server. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  const family = net.isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** Turns socket and adbkit errors into a sentence a user can act on. */
@@ -50,7 +84,11 @@ export function describeAdbError(error: unknown, address: string, adbPath: strin
       return `host of ${address} not found`;
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETDOWN':
       return `${address} is unreachable`;
+    case 'ETIMEDOUT':
+      return `${address} did not accept a connection (timed out)`;
     default:
       break;
   }
@@ -69,19 +107,149 @@ export function describeAdbError(error: unknown, address: string, adbPath: strin
   return `${address}: ${err?.message ?? String(error)}`;
 }
 
-/** A long-lived `host:track-devices-l` stream. */
+/** The kind of failure behind an error, for `ServerState.problem`; the sentence is describeAdbError's. */
+export function classifyAdbError(error: unknown): ServerProblem {
+  if (error instanceof AdbError && error.problem) {
+    return error.problem;
+  }
+  const err = error as (NodeJS.ErrnoException & { path?: unknown }) | undefined;
+  switch (err?.code) {
+    case 'ENOENT':
+    case 'EACCES':
+      // From spawning adb (the error names the executable): it cannot start a server.
+      return typeof err.path === 'string' ? 'adb-missing' : 'other';
+    case 'ECONNREFUSED':
+      return 'not-running';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'closed';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETDOWN':
+    case 'ETIMEDOUT':
+      return 'host-unreachable';
+    default:
+      break;
+  }
+  if (error instanceof Parser.TimeoutError) {
+    return 'not-answering';
+  }
+  if (error instanceof Parser.UnexpectedDataError) {
+    return 'not-adb';
+  }
+  if (error instanceof Parser.PrematureEOFError) {
+    return 'closed';
+  }
+  return 'other';
+}
+
+/** A long-lived `host:track-devices-l` stream, open and with its first list read. */
 export interface TrackStream {
+  /** The server's first list (it sends one as soon as it accepts the stream). */
+  readonly first: string;
   /** Resolves with the reason the stream ended; never rejects. */
   readonly ended: Promise<Error>;
   close(): void;
 }
 
+type Phase = 'connecting' | 'waiting' | 'reading';
+
+/** One connection, its reader, and how far the exchange got (for the deadline's words). */
+interface Link {
+  socket: net.Socket;
+  reader: SocketReader;
+  phase: Phase;
+}
+
+/** Unread bytes a connection may hold: a whole getprop reply plus framing; past it the server is refused. */
+const MAX_BUFFERED_BYTES = MAX_SHELL_OUTPUT_BYTES + 64 * 1024;
+
+/**
+ * A socket read as a byte stream with awaitable reads. A pending read settles in the same turn as
+ * the data, end, error or close that decides it (native promises), never later and never not at all.
+ */
+class SocketReader {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private ended = false;
+  private failure?: Error;
+  private wake?: () => void;
+
+  constructor(
+    socket: net.Socket,
+    private readonly address: string,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      if (this.size > MAX_BUFFERED_BYTES) {
+        this.failure ??= new AdbError(`the adb server at ${this.address} sent more than ${MAX_SHELL_OUTPUT_BYTES} bytes of shell output; refused`);
+        socket.destroy();
+      }
+      this.notify();
+    });
+    socket.once('end', () => this.finish());
+    socket.once('close', () => this.finish());
+    socket.on('error', (error) => {
+      this.failure ??= error;
+      this.notify();
+    });
+  }
+
+  /** Exactly `length` bytes; PrematureEOFError when the stream ends first. */
+  async read(length: number): Promise<Buffer> {
+    await this.until(() => this.size >= length, length);
+    return this.take(length);
+  }
+
+  /** Everything until the server closes the stream (device services). */
+  async readToEnd(): Promise<Buffer> {
+    await this.until(() => this.ended, 0);
+    return this.take(this.size);
+  }
+
+  private async until(ready: () => boolean, wanted: number): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (ready()) return;
+      if (this.ended) throw new Parser.PrematureEOFError(wanted - this.size);
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private take(length: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const taken = all.subarray(0, length);
+    const rest = all.subarray(length);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.size = rest.length;
+    return taken;
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
 export class AdbServerClient {
-  private readonly openConnections = new Set<Connection>();
+  private readonly sockets = new Set<net.Socket>();
+  /** Operations in flight: each fails at once on closeAll(). */
+  private readonly pending = new Set<(error: Error) => void>();
+  private starting?: ChildProcess;
 
   constructor(
     readonly address: string,
-    private readonly endpoint: HostPort,
+    readonly endpoint: HostPort,
     private readonly adbPath: string,
     private readonly timeoutMs: number,
   ) {}
@@ -92,39 +260,51 @@ export class AdbServerClient {
   }
 
   /**
-   * Opens the push stream; resolves once the server accepted it (OKAY).
-   * `mayStartServer` lets this one connection start a server that is not running.
+   * Opens the push stream; resolves once the server sent its first list, all within one deadline
+   * (connect included). Later lists go to `onList`.
    */
-  async track(mayStartServer: boolean, onList: (text: string) => void): Promise<TrackStream> {
-    const connection = await this.open(mayStartServer);
-    const socket = connection.socket;
-    try {
-      await this.send(connection, 'host:track-devices-l');
-    } catch (error) {
-      this.destroy(connection);
-      throw error;
-    }
-    // The stream idles for as long as nothing changes: only requests have a deadline.
-    socket.setTimeout(0);
+  async track(onList: (text: string) => void): Promise<TrackStream> {
+    const service = 'host:track-devices-l';
+    const { value: first, link } = await this.operate(
+      service,
+      this.timeoutMs,
+      async (opened) => {
+        await this.send(opened, service);
+        return (await this.readHostValue(opened)).toString('utf8');
+      },
+      true,
+    );
+    // The stream idles for as long as nothing changes: past its first list it has no deadline.
     let close!: () => void;
     const ended = new Promise<Error>((resolve) => {
+      let done = false;
       const finish = (reason: Error) => {
-        this.destroy(connection);
-        resolve(reason);
+        if (!done) {
+          done = true;
+          this.destroy(link.socket);
+          resolve(reason);
+        }
       };
-      close = () => finish(new AdbError('closed'));
-      socket.once('close', () => finish(new AdbError(`the adb server at ${this.address} closed the device stream`, 'ECONNRESET')));
+      close = () => finish(new AdbError('closed', CLOSED_BY_US));
       const readNext = (): void => {
-        this.readHostValue(connection)
-          .then((value: Buffer) => {
-            onList(value.toString('utf8'));
-            readNext();
-          })
-          .catch((error: Error) => finish(error));
+        this.readHostValue(link).then(
+          (value: Buffer) => {
+            if (!done) {
+              onList(value.toString('utf8'));
+              readNext();
+            }
+          },
+          (error: Error) =>
+            finish(
+              error instanceof Parser.PrematureEOFError
+                ? new AdbError(`the adb server at ${this.address} closed the device stream`, 'ECONNRESET', 'closed')
+                : error,
+            ),
+        );
       };
       readNext();
     });
-    return { ended, close };
+    return { first, ended, close };
   }
 
   /** `getprop` on one device, parsed into the details the picker shows. */
@@ -149,11 +329,59 @@ export class AdbServerClient {
     return (await this.request(`host:disconnect:${serial}`)).toString('utf8').trim();
   }
 
-  /** Destroys every socket this client still holds (pause, stop). */
+  /**
+   * `adb -P PORT start-server`, without a shell, under a deadline (the child is killed past it).
+   * Whether to run it (a loopback address, once per reconnect step) is the caller's decision.
+   */
+  startServer(): Promise<void> {
+    const deadlineMs = this.timeoutMs * START_SERVER_DEADLINE_FACTOR;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        this.pending.delete(fail);
+        if (this.starting === child) this.starting = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const fail = (error: Error) => {
+        child.kill('SIGKILL');
+        settle(error);
+      };
+      const child = execFile(
+        this.adbPath,
+        ['-P', String(this.endpoint.port), 'start-server'],
+        { timeout: deadlineMs, killSignal: 'SIGKILL', windowsHide: true },
+        (error, _stdout, stderr) => {
+          if (!error) {
+            settle();
+          } else if (typeof error.code === 'string') {
+            settle(error); // spawn failed: ENOENT, EACCES (the error names the executable)
+          } else if (error.killed) {
+            settle(new AdbError(`${this.adbPath} start-server for ${this.address} did not finish within ${deadlineMs} ms`, 'ETIMEDOUT', 'not-running'));
+          } else {
+            const said = String(stderr).trim().split('\n')[0].slice(0, 200);
+            settle(new AdbError(`${this.adbPath} start-server for ${this.address} failed (exit ${error.code ?? error.signal})${said ? `: ${said}` : ''}`, undefined, 'not-running'));
+          }
+        },
+      );
+      this.starting = child;
+      this.pending.add(fail);
+    });
+  }
+
+  /** Fails every operation in flight, destroys every socket and kills a start-server still running (pause, stop). */
   closeAll(): void {
-    for (const connection of [...this.openConnections]) {
-      this.destroy(connection);
+    const closed = new AdbError(`connection to ${this.address} closed`, CLOSED_BY_US);
+    for (const fail of [...this.pending]) {
+      fail(closed);
     }
+    for (const socket of [...this.sockets]) {
+      this.destroy(socket);
+    }
+    this.starting?.kill('SIGKILL');
+    this.starting = undefined;
   }
 
   /**
@@ -165,138 +393,100 @@ export class AdbServerClient {
     // host: services answer with a length-prefixed value; device services stream until close.
     const hostService = last.startsWith('host:');
     const deadlineMs = hostService ? this.timeoutMs : this.timeoutMs * SHELL_DEADLINE_FACTOR;
-    let connection: Connection | undefined;
-    const work = (async () => {
-      const opened = await this.open(false, (created) => (connection = created));
+    const { value } = await this.operate(last, deadlineMs, async (link) => {
       for (const service of services) {
-        await this.send(opened, service);
+        await this.send(link, service);
       }
-      return hostService ? await this.readHostValue(opened) : await this.readShellOutput(opened);
-    })();
-    // Past the deadline the socket is destroyed; adbkit's pending read may then never settle.
-    work.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AdbError(`${this.address} did not finish its answer to ${last} within ${deadlineMs} ms`, 'ETIMEDOUT')),
-        deadlineMs,
-      );
+      return hostService ? await this.readHostValue(link) : await this.readShellOutput(link);
     });
-    try {
-      return await Promise.race([work, expired]);
-    } finally {
-      clearTimeout(timer);
-      if (connection) {
-        this.destroy(connection);
-      }
+    return value;
+  }
+
+  /**
+   * Connects and runs `exchange` under one deadline. The socket is destroyed when the operation
+   * fails, times out or is closed by closeAll(), and when it succeeds unless `keepOpen`.
+   */
+  private operate<T>(service: string, deadlineMs: number, exchange: (link: Link) => Promise<T>, keepOpen = false): Promise<{ value: T; link: Link }> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: this.endpoint.host, port: this.endpoint.port });
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      const link: Link = { socket, reader: new SocketReader(socket, this.address), phase: 'connecting' };
+      let settled = false;
+      const settle = (error: Error | undefined, value?: T) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.pending.delete(settle);
+        if (error || !keepOpen) this.destroy(socket);
+        if (error) reject(error);
+        else resolve({ value: value as T, link });
+      };
+      const timer = setTimeout(() => settle(this.deadlineError(link.phase, service, deadlineMs)), deadlineMs);
+      this.pending.add(settle);
+      // Once connected, every failure reaches the exchange through its pending read.
+      socket.once('error', (error) => link.phase === 'connecting' && settle(error));
+      socket.once('close', () => link.phase === 'connecting' && settle(new AdbError(`connection to ${this.address} closed`, 'ECONNRESET', 'closed')));
+      socket.once('connect', () => {
+        link.phase = 'waiting';
+        exchange(link).then(
+          (value) => settle(undefined, value),
+          (error: Error) => settle(error),
+        );
+      });
+    });
+  }
+
+  private deadlineError(phase: Phase, service: string, deadlineMs: number): AdbError {
+    switch (phase) {
+      case 'connecting':
+        return new AdbError(`${this.address} did not accept a connection within ${deadlineMs} ms`, 'ETIMEDOUT', 'host-unreachable');
+      case 'waiting':
+        return new AdbError(`${this.address} accepted the connection but did not answer within ${deadlineMs} ms`, 'ETIMEDOUT', 'not-answering');
+      case 'reading':
+        return new AdbError(`${this.address} did not finish its answer to ${service} within ${deadlineMs} ms`, 'ETIMEDOUT', 'not-answering');
     }
   }
 
   /** A length-prefixed value (`XXXX` hex, then that many bytes); anything else is not adb. */
-  private async readHostValue(connection: Connection): Promise<Buffer> {
-    const prefix: string = await connection.parser.readAscii(4);
+  private async readHostValue(link: Link): Promise<Buffer> {
+    const prefix = (await link.reader.read(4)).toString('latin1');
     if (!HEX_LENGTH.test(prefix)) {
-      throw new AdbError(`${this.address} sent a malformed reply (length ${JSON.stringify(prefix)} is not 4 hex digits)`);
+      throw new AdbError(`${this.address} sent a malformed reply (length ${JSON.stringify(prefix)} is not 4 hex digits)`, undefined, 'not-adb');
     }
-    return connection.parser.readBytes(parseInt(prefix, 16));
+    return link.reader.read(parseInt(prefix, 16));
   }
 
   /** A device service's output, until the server closes the stream; refused past MAX_SHELL_OUTPUT_BYTES. */
-  private readShellOutput(connection: Connection): Promise<Buffer> {
-    const socket = connection.socket;
-    return new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const cleanup = () => {
-        socket.off('data', onData);
-        socket.off('end', onEnd);
-        socket.off('close', onClose);
-        socket.off('error', onError);
-        socket.off('timeout', onTimeout);
-      };
-      const fail = (error: Error) => {
-        cleanup();
-        socket.destroy();
-        reject(error);
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_SHELL_OUTPUT_BYTES) {
-          fail(new AdbError(`the adb server at ${this.address} sent more than ${MAX_SHELL_OUTPUT_BYTES} bytes of shell output; refused`));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      const onEnd = () => {
-        cleanup();
-        resolve(Buffer.concat(chunks));
-      };
-      const onClose = () => fail(new Parser.PrematureEOFError(0));
-      const onError = (error: Error) => fail(error);
-      const onTimeout = () => fail(new Parser.TimeoutError());
-      socket.on('data', onData);
-      socket.once('end', onEnd);
-      socket.once('close', onClose);
-      socket.once('error', onError);
-      socket.once('timeout', onTimeout);
-    });
+  private async readShellOutput(link: Link): Promise<Buffer> {
+    const output = await link.reader.readToEnd();
+    if (output.length > MAX_SHELL_OUTPUT_BYTES) {
+      throw new AdbError(`the adb server at ${this.address} sent more than ${MAX_SHELL_OUTPUT_BYTES} bytes of shell output; refused`);
+    }
+    return output;
   }
 
-  private async send(connection: Connection, service: string): Promise<void> {
-    connection.write(Protocol.encodeData(service));
-    const reply = await connection.parser.readAscii(4);
+  private async send(link: Link, service: string): Promise<void> {
+    link.socket.write(Protocol.encodeData(service));
+    const reply = (await link.reader.read(4)).toString('latin1');
     if (reply === Protocol.OKAY) {
+      link.phase = 'reading';
       return;
     }
     if (reply === Protocol.FAIL) {
-      await connection.parser.readError();
+      const length = (await link.reader.read(4)).toString('latin1');
+      const message = HEX_LENGTH.test(length) ? (await link.reader.read(parseInt(length, 16))).toString('utf8') : length;
+      throw new Parser.FailError(message);
     }
-    await connection.parser.unexpected(reply, 'OKAY or FAIL');
+    // After unexpected data the exchange's state is unknown: the connection is not used again.
+    link.socket.destroy();
+    throw new Parser.UnexpectedDataError(reply, 'OKAY or FAIL');
   }
 
-  private async open(mayStartServer: boolean, created?: (connection: Connection) => void): Promise<Connection> {
-    const connection = new Connection({
-      host: this.endpoint.host,
-      port: this.endpoint.port,
-      bin: this.adbPath,
-      timeout: this.timeoutMs,
-    });
-    if (!mayStartServer) {
-      // adbkit would run `adb start-server` on ECONNREFUSED; here that is the caller's decision.
-      connection.startServer = () => Promise.reject(refused(this.address)) as unknown as ReturnType<Connection['startServer']>;
-    }
-    // Errors after connect are re-emitted by adbkit; a listener keeps them from crashing the worker.
-    connection.on('error', () => undefined);
-    this.openConnections.add(connection);
-    created?.(connection);
-    try {
-      const connecting = connection.connect();
-      // adbkit's connect never settles when the socket is destroyed under it (pause, stop).
-      const destroyed = new Promise<never>((_, reject) =>
-        connection.socket.once('close', (hadError: boolean) => {
-          if (!hadError) {
-            reject(new AdbError(`connection to ${this.address} closed`));
-          }
-        }),
-      );
-      destroyed.catch(() => undefined);
-      await Promise.race([connecting, destroyed]);
-    } catch (error) {
-      this.destroy(connection);
-      throw error;
-    }
-    return connection;
+  private destroy(socket: net.Socket): void {
+    this.sockets.delete(socket);
+    socket.destroy();
   }
-
-  private destroy(connection: Connection): void {
-    this.openConnections.delete(connection);
-    connection.socket?.destroy();
-  }
-}
-
-function refused(address: string): Error {
-  const error = new AdbError(`no adb server at ${address} (connection refused)`, 'ECONNREFUSED');
-  return error;
 }
 
 // `[name]: [value]` on one line; the value runs to the line's last `]` (it may hold brackets).

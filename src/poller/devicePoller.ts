@@ -301,7 +301,7 @@ export class DevicePoller {
       }
     }
     const servers = [...this.serverStates.values()];
-    const serversKey = JSON.stringify(servers.map(({ address, status, error }) => [address, status, error]));
+    const serversKey = JSON.stringify(servers.map(({ address, status, error, problem }) => [address, status, error, problem]));
     const deviceChanges = changes.added.length + changes.removed.length + changes.changed.length;
     if (deviceChanges === 0 && serversKey === this.publishedServers && !this.forcePublish) {
       return;

@@ -1,8 +1,10 @@
 // Watches one adb server: the push stream for speed, a reconciliation poll for truth (the push
 // stream misses a vanished TCP device for 60 s and misses `unauthorized` transitions), and a
 // reconnect loop with backoff, since the server can die or restart at any time.
+// A server is `connected` only once a device list arrived: until then nothing it says (an OKAY, a
+// reply cut short) may show it connected or let its devices look gone.
 
-import { AdbServerClient, describeAdbError } from './adbServerClient';
+import { AdbServerClient, classifyAdbError, describeAdbError, isDeadlineError, isLoopbackHost, TrackStream } from './adbServerClient';
 import { MAX_DEVICES_PER_SERVER, readDeviceList } from './deviceList';
 import { Device, LogLevel, PollerConfig, ServerState } from '../shared/types';
 import { backoffDelay, BackoffPolicy, WakeableSleep } from '../common/backoff';
@@ -24,6 +26,8 @@ export class ServerWatcher {
   private state: ServerState;
   /** The last warning about a list's content, so that each is logged once, not once per poll. */
   private listProblem = '';
+  /** Said once: `startServer` is on but this address is not on this machine. */
+  private remoteStartNoted = false;
 
   constructor(
     private readonly client: AdbServerClient,
@@ -70,10 +74,9 @@ export class ServerWatcher {
     let attempt = 0;
     while (this.live(generation)) {
       try {
-        // Starting the server is allowed once per reconnect step, for the push stream's connection only.
-        // The backoff starts over on the first well-formed list, not on OKAY: a server that accepts
-        // the stream and then talks nonsense is retried at the backoff's pace, not 4 times a second.
-        await this.session(generation, this.config.startServer, () => (attempt = 0));
+        // The backoff starts over on the first list, not on OKAY: a server that accepts the stream
+        // and then talks nonsense is retried at the backoff's pace, not 4 times a second.
+        await this.session(generation, () => (attempt = 0));
       } catch (error) {
         if (!this.live(generation)) {
           return;
@@ -82,7 +85,8 @@ export class ServerWatcher {
         if (this.state.status !== 'unreachable' || this.state.error !== message) {
           this.sink.log('warn', `adb server ${this.client.address}: ${message}`);
         }
-        this.setState({ ...this.state, status: 'unreachable', error: message });
+        const { lastSeen } = this.state;
+        this.setState({ address: this.client.address, status: 'unreachable', error: message, problem: classifyAdbError(error), lastSeen });
         this.sink.devices(this.client.address, []);
       }
       if (!this.live(generation)) {
@@ -92,32 +96,61 @@ export class ServerWatcher {
     }
   }
 
+  /**
+   * The push stream, with its first list. When the server is not running and starting it is
+   * allowed, `adb start-server` runs once for this reconnect step, and only for this machine.
+   */
+  private async openStream(generation: number, onList: (text: string) => void): Promise<TrackStream> {
+    try {
+      return await this.client.track(onList);
+    } catch (error) {
+      if (!this.config.startServer || classifyAdbError(error) !== 'not-running' || !this.live(generation)) {
+        throw error;
+      }
+      if (!isLoopbackHost(this.client.endpoint.host)) {
+        // adb start-server can only start a server on this machine, never the one at a remote address.
+        if (!this.remoteStartNoted) {
+          this.sink.log('info', `adb server ${this.client.address}: not on this machine, so it is not started here`);
+          this.remoteStartNoted = true;
+        }
+        throw error;
+      }
+      this.sink.log('info', `adb server ${this.client.address}: not running; starting it (${this.config.adbPath} -P ${this.client.endpoint.port} start-server)`);
+      await this.client.startServer();
+      if (!this.live(generation)) {
+        throw error;
+      }
+      return await this.client.track(onList);
+    }
+  }
+
   /** Resolves only when stopped; rejects with the reason the server was lost. */
-  private async session(generation: number, mayStartServer: boolean, onConnected: () => void): Promise<void> {
+  private async session(generation: number, onListed: () => void): Promise<void> {
     let lastPushAt = 0;
-    let listed = false;
-    const stream = await this.client.track(mayStartServer, (text) => {
+    const stream = await this.openStream(generation, (text) => {
       lastPushAt = performance.now();
       if (this.live(generation)) {
         this.sink.devices(this.client.address, this.readList(text));
-        if (!listed) {
-          listed = true;
-          onConnected();
-        }
       }
     });
     if (!this.live(generation)) {
       stream.close();
       return;
     }
+    // The first list and the status change go out in one snapshot (the poller publishes once per turn).
+    lastPushAt = performance.now();
+    this.sink.devices(this.client.address, this.readList(stream.first));
     if (this.state.status !== 'connected') {
       this.sink.log('info', `adb server ${this.client.address}: connected`);
     }
     this.setState({ address: this.client.address, status: 'connected', lastSeen: Date.now() });
+    onListed();
 
     let failPoll!: (error: Error) => void;
     const pollFailed = new Promise<Error>((resolve) => (failPoll = resolve));
     let polling = false;
+    /** In a run of polls that ran out of their deadline: logged at its start and its end only. */
+    let slowPolls = false;
     const poll = async (): Promise<void> => {
       clearTimeout(this.pollTimer);
       if (polling || !this.live(generation)) {
@@ -132,9 +165,24 @@ export class ServerWatcher {
           this.sink.devices(this.client.address, this.readList(text));
         }
         this.state.lastSeen = Date.now();
+        if (slowPolls) {
+          slowPolls = false;
+          this.sink.log('info', `adb server ${this.client.address}: answers polls again`);
+        }
       } catch (error) {
-        failPoll(error as Error);
-        return;
+        if (!this.live(generation)) {
+          return;
+        }
+        if (!isDeadlineError(error)) {
+          failPoll(error as Error);
+          return;
+        }
+        // One slow answer is not a lost server: its device stream is still open, so its devices stay.
+        if (!slowPolls) {
+          slowPolls = true;
+          const message = describeAdbError(error, this.client.address, this.config.adbPath, this.config.requestTimeoutMs);
+          this.sink.log('warn', `adb server ${this.client.address}: ${message}; its device stream is open, so its devices stay listed; polling again every ${this.config.pollIntervalMs} ms`);
+        }
       } finally {
         polling = false;
       }
@@ -173,7 +221,7 @@ export class ServerWatcher {
   }
 
   private setState(next: ServerState): void {
-    const changed = next.status !== this.state.status || next.error !== this.state.error;
+    const changed = next.status !== this.state.status || next.error !== this.state.error || next.problem !== this.state.problem;
     this.state = next;
     if (changed) {
       this.sink.status({ ...next });

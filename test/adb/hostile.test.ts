@@ -160,7 +160,7 @@ describe('device poller against a hostile adb server', function () {
     { framing: 'negative-length', error: /malformed reply \(length "-001" is not 4 hex digits\)/ },
     { framing: 'length-past-end', error: /closed the (connection mid-reply|device stream)/ },
     { framing: 'half-then-close', error: /closed the (connection mid-reply|device stream)/ },
-    { framing: 'trickle', error: new RegExp(`did not finish its answer to host:devices-l within ${TIMEOUT_MS} ms`) },
+    { framing: 'trickle', error: new RegExp(`did not finish its answer to host:(track-)?devices-l within ${TIMEOUT_MS} ms`) },
   ];
   for (const { framing, error } of framings) {
     it(`turns a ${framing} reply into a clear unreachable error, holds few sockets, and reconnects when the server mends`, async () => {
