@@ -20,35 +20,17 @@ import { ChildProcess, execFile } from 'node:child_process';
 import * as net from 'node:net';
 import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
 import Protocol from '@devicefarmer/adbkit/dist/src/adb/protocol';
-import { DeviceDetails, ServerProblem } from '../shared/types';
 import { HostPort } from '../shared/address';
+import { DeviceDetails } from '../shared/types';
+import { AdbError, CLOSED_BY_US } from './adbErrors';
+import { detailsFromGetprop } from './getprop';
+import { MAX_SHELL_OUTPUT_BYTES, SocketReader } from './socketReader';
 
-/** Real `getprop` output is 20-100 KB; past this the reply is refused (Buffers escape the heap cap). */
-export const MAX_SHELL_OUTPUT_BYTES = 1024 * 1024;
 /** A shell command on a device gets this many request timeouts in all (a slow device over Wi-Fi). */
 const SHELL_DEADLINE_FACTOR = 3;
 /** `adb start-server` gets this many request timeouts (its first run writes a key, then forks the server). */
 export const START_SERVER_DEADLINE_FACTOR = 5;
 const HEX_LENGTH = /^[0-9a-fA-F]{4}$/;
-
-/** An error of ours, with the sentence to show and the kind of failure behind it. */
-export class AdbError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-    readonly problem?: ServerProblem,
-  ) {
-    super(message);
-  }
-}
-
-/** The code of the errors closeAll() fails operations with (pause, stop). */
-export const CLOSED_BY_US = 'ECLOSED';
-
-/** True for an operation that ran out of its deadline (connect included), as opposed to one that failed. */
-export function isDeadlineError(error: unknown): boolean {
-  return error instanceof AdbError && error.code === 'ETIMEDOUT';
-}
 
 const LOOPBACK = new net.BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -59,91 +41,6 @@ export function isLoopbackHost(host: string): boolean {
   if (host.toLowerCase() === 'localhost') return true;
   const family = net.isIP(host);
   return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
-}
-
-/** Turns socket and adbkit errors into a sentence a user can act on. */
-export function describeAdbError(error: unknown, address: string, adbPath: string, timeoutMs: number): string {
-  const err = error as NodeJS.ErrnoException & { unexpected?: string; name?: string };
-  if (error instanceof AdbError) {
-    return error.message;
-  }
-  if (err?.code === 'ENOENT' && typeof (err as { path?: string }).path === 'string') {
-    return `adb executable not found: ${adbPath}`;
-  }
-  if (err?.code === 'EACCES' && typeof (err as { path?: string }).path === 'string') {
-    return `adb executable is not runnable: ${adbPath}`;
-  }
-  switch (err?.code) {
-    case 'ECONNREFUSED':
-      return `no adb server at ${address} (connection refused)`;
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return `the adb server at ${address} closed the connection`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `host of ${address} not found`;
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'EHOSTDOWN':
-    case 'ENETDOWN':
-      return `${address} is unreachable`;
-    case 'ETIMEDOUT':
-      return `${address} did not accept a connection (timed out)`;
-    default:
-      break;
-  }
-  if (error instanceof Parser.TimeoutError) {
-    return `${address} accepted the connection but did not answer within ${timeoutMs} ms`;
-  }
-  if (error instanceof Parser.UnexpectedDataError) {
-    return `${address} is not an adb server (it answered ${JSON.stringify(String(err.unexpected).slice(0, 16))})`;
-  }
-  if (error instanceof Parser.PrematureEOFError) {
-    return `the adb server at ${address} closed the connection mid-reply`;
-  }
-  if (error instanceof Parser.FailError) {
-    return `the adb server at ${address} refused: ${err.message.replace(/^Failure: /, '')}`;
-  }
-  return `${address}: ${err?.message ?? String(error)}`;
-}
-
-/** The kind of failure behind an error, for `ServerState.problem`; the sentence is describeAdbError's. */
-export function classifyAdbError(error: unknown): ServerProblem {
-  if (error instanceof AdbError && error.problem) {
-    return error.problem;
-  }
-  const err = error as (NodeJS.ErrnoException & { path?: unknown }) | undefined;
-  switch (err?.code) {
-    case 'ENOENT':
-    case 'EACCES':
-      // From spawning adb (the error names the executable): it cannot start a server.
-      return typeof err.path === 'string' ? 'adb-missing' : 'other';
-    case 'ECONNREFUSED':
-      return 'not-running';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'closed';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'EHOSTDOWN':
-    case 'ENETDOWN':
-    case 'ETIMEDOUT':
-      return 'host-unreachable';
-    default:
-      break;
-  }
-  if (error instanceof Parser.TimeoutError) {
-    return 'not-answering';
-  }
-  if (error instanceof Parser.UnexpectedDataError) {
-    return 'not-adb';
-  }
-  if (error instanceof Parser.PrematureEOFError) {
-    return 'closed';
-  }
-  return 'other';
 }
 
 /** A long-lived `host:track-devices-l` stream, open and with its first list read. */
@@ -162,83 +59,6 @@ interface Link {
   socket: net.Socket;
   reader: SocketReader;
   phase: Phase;
-}
-
-/** Unread bytes a connection may hold: a whole getprop reply plus framing; past it the server is refused. */
-const MAX_BUFFERED_BYTES = MAX_SHELL_OUTPUT_BYTES + 64 * 1024;
-
-/**
- * A socket read as a byte stream with awaitable reads. A pending read settles in the same turn as
- * the data, end, error or close that decides it (native promises), never later and never not at all.
- */
-class SocketReader {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private ended = false;
-  private failure?: Error;
-  private wake?: () => void;
-
-  constructor(
-    socket: net.Socket,
-    private readonly address: string,
-  ) {
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-      if (this.size > MAX_BUFFERED_BYTES) {
-        this.failure ??= new AdbError(`the adb server at ${this.address} sent more than ${MAX_SHELL_OUTPUT_BYTES} bytes of shell output; refused`);
-        socket.destroy();
-      }
-      this.notify();
-    });
-    socket.once('end', () => this.finish());
-    socket.once('close', () => this.finish());
-    socket.on('error', (error) => {
-      this.failure ??= error;
-      this.notify();
-    });
-  }
-
-  /** Exactly `length` bytes; PrematureEOFError when the stream ends first. */
-  async read(length: number): Promise<Buffer> {
-    await this.until(() => this.size >= length, length);
-    return this.take(length);
-  }
-
-  /** Everything until the server closes the stream (device services). */
-  async readToEnd(): Promise<Buffer> {
-    await this.until(() => this.ended, 0);
-    return this.take(this.size);
-  }
-
-  private async until(ready: () => boolean, wanted: number): Promise<void> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (ready()) return;
-      if (this.ended) throw new Parser.PrematureEOFError(wanted - this.size);
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  private take(length: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    const taken = all.subarray(0, length);
-    const rest = all.subarray(length);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.size = rest.length;
-    return taken;
-  }
-
-  private finish(): void {
-    this.ended = true;
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
 }
 
 export class AdbServerClient {
@@ -487,42 +307,4 @@ export class AdbServerClient {
     this.sockets.delete(socket);
     socket.destroy();
   }
-}
-
-// `[name]: [value]` on one line; the value runs to the line's last `]` (it may hold brackets).
-// Read line by line with an anchored pattern: the former multi-line /^\[([^\]]+)\]: .../gm went
-// quadratic on output of many `[x` lines (a device sending 120 KB of them froze the worker ~8 s).
-// Values spread over several lines are not read: none of the properties below has one.
-const GETPROP_LINE = /^\[([^\]]+)\]: \[([\s\S]*)\]\r?$/;
-/** Real values are at most 92 bytes (PROP_VALUE_MAX) but `ro.` properties may be longer. */
-export const MAX_DETAIL_LENGTH = 256;
-const WANTED = new Set(['ro.product.manufacturer', 'ro.product.model', 'ro.build.version.release', 'ro.build.version.sdk', 'ro.product.cpu.abi']);
-
-export function detailsFromGetprop(output: string): DeviceDetails {
-  const props = new Map<string, string>();
-  for (let start = 0; start < output.length; ) {
-    const newline = output.indexOf('\n', start);
-    const end = newline < 0 ? output.length : newline;
-    // Every property read here is `ro.`; other lines are not even sliced out.
-    if (output.startsWith('[ro.', start)) {
-      const match = GETPROP_LINE.exec(output.slice(start, end));
-      if (match && WANTED.has(match[1])) {
-        props.set(match[1], match[2].slice(0, MAX_DETAIL_LENGTH));
-      }
-    }
-    start = end + 1;
-  }
-  const details: DeviceDetails = {};
-  const manufacturer = props.get('ro.product.manufacturer');
-  const model = props.get('ro.product.model');
-  const release = props.get('ro.build.version.release');
-  const sdkText = props.get('ro.build.version.sdk') ?? '';
-  const sdk = /^\d{1,6}$/.test(sdkText) ? Number(sdkText) : NaN;
-  const abi = props.get('ro.product.cpu.abi');
-  if (manufacturer) details.manufacturer = manufacturer;
-  if (model) details.model = model;
-  if (release) details.androidRelease = release;
-  if (Number.isFinite(sdk)) details.sdkLevel = sdk;
-  if (abi) details.abi = abi;
-  return details;
 }

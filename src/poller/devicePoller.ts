@@ -2,8 +2,10 @@
 // merges every server's device list, fetches details once per device, and publishes one
 // snapshot per change burst with the changes since the last one.
 
-import { AdbServerClient, describeAdbError } from './adbServerClient';
+import { describeAdbError } from './adbErrors';
+import { AdbServerClient } from './adbServerClient';
 import { parseServerAddress } from '../shared/address';
+import { diffDevices, hasChanges } from '../shared/deviceChanges';
 import { AdbCommand, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from '../shared/types';
 import { ServerWatcher } from './serverWatcher';
 
@@ -286,24 +288,10 @@ export class DevicePoller {
         this.details.delete(id);
       }
     }
-    const changes: DeviceChanges = { added: [], removed: [], changed: [] };
-    for (const [id, device] of current) {
-      const before = this.published.get(id);
-      if (!before) {
-        changes.added.push(device);
-      } else if (!sameDevice(before, device)) {
-        changes.changed.push(device);
-      }
-    }
-    for (const [id, device] of this.published) {
-      if (!current.has(id)) {
-        changes.removed.push(device);
-      }
-    }
+    const changes = diffDevices(this.published, current);
     const servers = [...this.serverStates.values()];
     const serversKey = JSON.stringify(servers.map(({ address, status, error, problem }) => [address, status, error, problem]));
-    const deviceChanges = changes.added.length + changes.removed.length + changes.changed.length;
-    if (deviceChanges === 0 && serversKey === this.publishedServers && !this.forcePublish) {
+    if (!hasChanges(changes) && serversKey === this.publishedServers && !this.forcePublish) {
       return;
     }
     this.forcePublish = false;
@@ -320,20 +308,4 @@ export class DevicePoller {
     const devices = [...current.values()].sort((a, b) => a.server.localeCompare(b.server) || a.serial.localeCompare(b.serial));
     this.sink.snapshot({ seq: ++this.seq, at: Date.now(), devices, servers }, changes);
   }
-}
-
-export function sameDevice(a: Device, b: Device): boolean {
-  return shallowEqual(a, b, ['details']) && shallowEqual(a.details ?? {}, b.details ?? {}, []);
-}
-
-function shallowEqual(a: object, b: object, skip: string[]): boolean {
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
-  for (const key of keys) {
-    if (!skip.includes(key) && left[key] !== right[key]) {
-      return false;
-    }
-  }
-  return true;
 }

@@ -4,7 +4,8 @@
 // A server is `connected` only once a device list arrived: until then nothing it says (an OKAY, a
 // reply cut short) may show it connected or let its devices look gone.
 
-import { AdbServerClient, classifyAdbError, describeAdbError, isDeadlineError, isLoopbackHost, TrackStream } from './adbServerClient';
+import { classifyAdbError, describeAdbError, isDeadlineError } from './adbErrors';
+import { AdbServerClient, isLoopbackHost, TrackStream } from './adbServerClient';
 import { MAX_DEVICES_PER_SERVER, readDeviceList } from './deviceList';
 import { Device, LogLevel, PollerConfig, ServerState } from '../shared/types';
 import { backoffDelay, BackoffPolicy, WakeableSleep } from '../common/backoff';

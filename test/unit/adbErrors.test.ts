@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
-import { AdbError, classifyAdbError, describeAdbError, isDeadlineError, isLoopbackHost } from '../../src/poller/adbServerClient';
+import { AdbError, classifyAdbError, describeAdbError, isDeadlineError } from '../../src/poller/adbErrors';
+import { isLoopbackHost } from '../../src/poller/adbServerClient';
 import { ServerProblem } from '../../src/shared/types';
 
 function errno(code: string, extra: Record<string, unknown> = {}): NodeJS.ErrnoException {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { detailsFromGetprop } from '../../src/poller/adbServerClient';
+import { detailsFromGetprop } from '../../src/poller/getprop';
 import { parseServerAddress } from '../../src/shared/address';
 
 describe('adb server addresses', () => {

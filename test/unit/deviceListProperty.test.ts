@@ -6,7 +6,7 @@
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { detailsFromGetprop, MAX_DETAIL_LENGTH } from '../../src/poller/adbServerClient';
+import { detailsFromGetprop, MAX_DETAIL_LENGTH } from '../../src/poller/getprop';
 import { connectionKindOf, MAX_DEVICES_PER_SERVER, parseDeviceLine, parseDeviceList, readDeviceList } from '../../src/poller/deviceList';
 import { Device, DeviceDetails } from '../../src/shared/types';
 
