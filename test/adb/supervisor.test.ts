@@ -10,6 +10,7 @@ import { startSilentServer, FakeServer } from './fakeServers';
 import { activeHandles, connectionsTo, createPoller, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } from './pollerHarness';
 import { PrivateAdbServer } from './privateAdbServer';
 import { DisposedError, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';
+import { hookedWorker, sendBusyLoop } from '../support/workerHooks';
 
 describe('poller supervisor (real worker, real adb server)', function () {
   let adb: PrivateAdbServer;
@@ -84,7 +85,7 @@ describe('poller supervisor (real worker, real adb server)', function () {
     assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped']);
     assert.ok(!harness.logs.some((line) => line.includes('did not stop')), harness.logs.join('\n'));
     assert.ok(took < 1000, `graceful stop took ${took} ms`);
-    assert.equal(harness.supervisor.workerThreadId, undefined);
+    assert.equal(harness.supervisor.workerThread?.threadId, undefined);
     await harness.supervisor.stop();
     assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped']);
   });
@@ -105,9 +106,9 @@ describe('poller supervisor (real worker, real adb server)', function () {
   });
 
   it('escalates a stop of a worker stuck in a busy loop to terminate, after the deadline', async () => {
-    harness = createPoller({ servers: [adb.address] }, { stopDeadlineMs: 300, testHooks: { allowBusyLoop: true } });
+    harness = createPoller({ servers: [adb.address] }, { stopDeadlineMs: 300, ...hookedWorker({ allowBusyLoop: true }) });
     await harness.supervisor.start();
-    harness.supervisor.sendTestBusyLoop();
+    sendBusyLoop(harness.supervisor);
     const started = performance.now();
     await harness.supervisor.stop();
     const took = performance.now() - started;
@@ -117,9 +118,9 @@ describe('poller supervisor (real worker, real adb server)', function () {
   });
 
   it('force-kills a worker in a busy loop at once', async () => {
-    harness = createPoller({ servers: [adb.address] }, { testHooks: { allowBusyLoop: true } });
+    harness = createPoller({ servers: [adb.address] }, { ...hookedWorker({ allowBusyLoop: true }) });
     await harness.supervisor.start();
-    harness.supervisor.sendTestBusyLoop();
+    sendBusyLoop(harness.supervisor);
     const started = performance.now();
     await harness.supervisor.kill();
     const took = performance.now() - started;
@@ -130,9 +131,9 @@ describe('poller supervisor (real worker, real adb server)', function () {
   });
 
   it('lets kill win over a stop in progress', async () => {
-    harness = createPoller({ servers: [adb.address] }, { stopDeadlineMs: 10_000, testHooks: { allowBusyLoop: true } });
+    harness = createPoller({ servers: [adb.address] }, { stopDeadlineMs: 10_000, ...hookedWorker({ allowBusyLoop: true }) });
     await harness.supervisor.start();
-    harness.supervisor.sendTestBusyLoop();
+    sendBusyLoop(harness.supervisor);
     const stopping = harness.supervisor.stop();
     assert.equal(harness.supervisor.stop(), stopping, 'a second stop returns the same promise');
     const started = performance.now();
@@ -145,9 +146,9 @@ describe('poller supervisor (real worker, real adb server)', function () {
   it('restarts with a new worker, and starts again after stop and kill', async () => {
     harness = createPoller({ servers: [adb.address] });
     await harness.supervisor.start();
-    const firstThread = harness.supervisor.workerThreadId;
+    const firstThread = harness.supervisor.workerThread?.threadId;
     await harness.supervisor.restart();
-    assert.notEqual(harness.supervisor.workerThreadId, firstThread);
+    assert.notEqual(harness.supervisor.workerThread?.threadId, firstThread);
     await harness.supervisor.kill();
     await harness.supervisor.start();
     assert.deepEqual(harness.states, ['starting', 'running', 'stopping', 'stopped', 'starting', 'running', 'killed', 'starting', 'running']);
@@ -157,7 +158,7 @@ describe('poller supervisor (real worker, real adb server)', function () {
     harness = createPoller(
       { servers: [adb.address] },
       {
-        testHooks: { crashAfterMs: 30 },
+        ...hookedWorker({ crashAfterMs: 30 }),
         restartBudget: { crashes: 2, windowMs: 60_000 },
         restartBackoff: { initialMs: 20, factor: 2, maxMs: 100 },
       },
@@ -177,7 +178,7 @@ describe('poller supervisor (real worker, real adb server)', function () {
     harness = createPoller(
       { servers: [adb.address] },
       {
-        testHooks: { ignorePings: true },
+        ...hookedWorker({ ignorePings: true }),
         heartbeatIntervalMs: 50,
         watchdogTimeoutMs: 300,
         restartBudget: { crashes: 0, windowMs: 60_000 },
@@ -272,7 +273,7 @@ describe('poller supervisor: every command in every state', function () {
   async function reach(state: Settled): Promise<Harness> {
     // The crash hook is read at each spawn: it is removed once the poller has crashed for good.
     const testHooks: { crashAfterMs?: number } = state === 'crashed' ? { crashAfterMs: 0 } : {};
-    const harness = createPoller({ servers: [adb.address] }, { testHooks, restartBudget: { crashes: 0, windowMs: 60_000 } });
+    const harness = createPoller({ servers: [adb.address] }, { ...hookedWorker(testHooks), restartBudget: { crashes: 0, windowMs: 60_000 } });
     const { supervisor } = harness;
     if (state === 'crashed') {
       await supervisor.start().catch(() => undefined);
@@ -293,9 +294,9 @@ describe('poller supervisor: every command in every state', function () {
       await supervisor.reconfigure({ ...supervisor.config, pollIntervalMs: 500 });
       assert.equal(supervisor.state, 'paused');
       assert.equal(supervisor.config.pollIntervalMs, 500);
-      assert.deepEqual(states, ['starting', 'running', 'paused', 'stopping', 'stopped', 'starting', 'running', 'paused']);
+      assert.deepEqual(states, ['starting', 'running', 'paused', 'stopping', 'stopped', 'starting', 'paused']);
       await supervisor.reconfigure({ ...supervisor.config }); // same config: nothing happens
-      assert.equal(states.length, 8);
+      assert.equal(states.length, 7);
     } finally {
       await supervisor.dispose();
     }
@@ -309,7 +310,7 @@ describe('poller supervisor: every command in every state', function () {
           assert.equal(supervisor.state, from);
           await supervisor[command]();
           assert.equal(supervisor.state, to);
-          assert.equal(supervisor.workerThreadId !== undefined, to === 'running' || to === 'paused', 'a worker lives exactly when running or paused');
+          assert.equal(supervisor.workerThread?.threadId !== undefined, to === 'running' || to === 'paused', 'a worker lives exactly when running or paused');
         } finally {
           await supervisor.dispose();
         }
