@@ -19,8 +19,10 @@ export interface ScriptedWorkerOptions {
   ignoreStop?: boolean;
   /** Never answer pings (a hung event loop as far as the watchdog can tell). */
   ignorePings?: boolean;
-  /** Log `pong <id>` for every ping answered. */
+  /** Log `ping <id> received` for every ping, and `pong <id>` when it is answered. */
   logPings?: boolean;
+  /** Answer each ping this many ms after it arrived (a healthy but busy worker). */
+  pongAfterMs?: number;
   /** Throw this many ms after start. */
   crashAfterMs?: number;
   /** Send a log line with a level the host does not know, after ready. */
@@ -52,12 +54,17 @@ if (!isMainThread && parentPort) {
 
   const onMessage = (message: HostMessage) => {
     switch (message.type) {
-      case 'ping':
-        if (!script.ignorePings) {
+      case 'ping': {
+        if (script.logPings) log(`ping ${message.id} received`);
+        if (script.ignorePings) break;
+        const pong = () => {
           post({ type: 'pong', id: message.id });
           if (script.logPings) log(`pong ${message.id}`);
-        }
+        };
+        if (script.pongAfterMs) later(script.pongAfterMs, pong);
+        else pong();
         break;
+      }
       case 'pause':
         log('scripted worker: paused');
         post({ type: 'paused' });

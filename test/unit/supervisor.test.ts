@@ -68,14 +68,18 @@ describe('supervisor (scripted worker)', () => {
     const options = { heartbeatIntervalMs: 50, watchdogTimeoutMs: 300, restartBudget: { crashes: 0, windowMs: 60_000 } };
 
     it('does not blame a healthy worker for a host stall longer than its timeout', async () => {
-      const { supervisor, states } = use(scriptedSupervisor({ logPings: true }, options));
+      // The worker answers each ping 100 ms after it came: the stall starts while one is in flight,
+      // and its pong arrives during the stall, to be read only after the timers have run.
+      const { supervisor, states } = use(scriptedSupervisor({ logPings: true, pongAfterMs: 100 }, options));
       await supervisor.start();
-      await whenLog(supervisor, /^pong 2$/);
-      stallHost(1000);
-      // Three more heartbeats answered after the stall, by the same worker.
-      for (let i = 0; i < 3; i++) {
-        await whenLog(supervisor, /^pong \d+$/);
-      }
+      await whenLog(supervisor, /^pong 1$/);
+      const received = await whenLog(supervisor, /^ping \d+ received$/);
+      const inFlight = Number(/\d+/.exec(received.message)![0]);
+      // After the message phase: the next loop turn runs the heartbeat's timer before any message.
+      setImmediate(() => stallHost(1000));
+      await whenLog(supervisor, new RegExp(`^pong ${inFlight}$`));
+      // Two more heartbeats answered after the stall, by the same worker.
+      await whenLog(supervisor, new RegExp(`^pong ${inFlight + 2}$`));
       assert.deepEqual(states, ['starting', 'running']);
       assert.equal(supervisor.lastError, undefined);
     });
