@@ -9,6 +9,9 @@ import { AsyncHook, createHook } from 'node:async_hooks';
 const TRACKED = new Set(['Timeout', 'Immediate', 'WORKER', 'MESSAGEPORT', 'TCPWRAP', 'TCPCONNECTWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPECONNECTWRAP', 'PROCESSWRAP', 'UDPWRAP']);
 const MOCHA = /[\\/]node_modules[\\/]mocha[\\/]/;
 
+/** For `where`: resources made by the supervisor's own code (its timers, its worker threads). */
+export const MADE_BY_SUPERVISOR = /[\\/]src[\\/]supervisor[\\/]/;
+
 export interface LiveResource {
   type: string;
   /** Where it was made. */
@@ -44,7 +47,7 @@ export class ResourceTracker {
         }
       },
       destroy: (asyncId) => {
-        if (this.live.delete(asyncId) && this.live.size === 0) {
+        if (this.live.delete(asyncId)) {
           for (const wake of [...this.waiters]) {
             wake();
           }
@@ -81,13 +84,19 @@ export class ResourceTracker {
     return counts;
   }
 
-  /** Resolves once nothing recorded is alive; rejects after `timeoutMs` with what still is. */
-  untilNoneAlive(timeoutMs: number): Promise<void> {
-    if (this.live.size === 0) {
+  /**
+   * Resolves once nothing recorded is alive (of what matching code made, with `where`); rejects
+   * after `timeoutMs` with what still is.
+   */
+  untilNoneAlive(timeoutMs: number, where?: RegExp): Promise<void> {
+    if (this.alive(where).length === 0) {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
       const wake = () => {
+        if (this.alive(where).length > 0) {
+          return;
+        }
         clearTimeout(timer);
         this.waiters.delete(wake);
         resolve();
@@ -95,15 +104,15 @@ export class ResourceTracker {
       this.quiet = true;
       const timer = setTimeout(() => {
         this.waiters.delete(wake);
-        reject(new Error(`still alive after ${timeoutMs} ms:\n${this.describe()}`));
+        reject(new Error(`still alive after ${timeoutMs} ms:\n${this.describe(where)}`));
       }, timeoutMs);
       this.quiet = false;
       this.waiters.add(wake);
     });
   }
 
-  describe(): string {
-    return this.alive()
+  describe(where?: RegExp): string {
+    return this.alive(where)
       .map(({ type, stack }) => `${type}\n${stack.split('\n').slice(0, 8).join('\n')}`)
       .join('\n');
   }

@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { LOG_LEVELS } from '../../src/shared/types';
-import { ResourceTracker } from '../support/resourceTracker';
+import { MADE_BY_SUPERVISOR, ResourceTracker } from '../support/resourceTracker';
 import { Scripted, scriptedSupervisor, whenLog, whenState } from '../support/scriptedSupervisor';
 
 /** Holds the host's thread like a breakpoint or another extension's synchronous work would. */
@@ -14,8 +14,6 @@ function stallHost(ms: number): void {
     // Nothing runs on this thread meanwhile: no timer, no message.
   }
 }
-
-const SUPERVISOR_CODE = /[\\/]src[\\/]supervisor[\\/]/;
 
 describe('supervisor (scripted worker)', () => {
   let fixture: Scripted | undefined;
@@ -58,7 +56,7 @@ describe('supervisor (scripted worker)', () => {
       // The worker logs after its second ready; messages arrive in order, so both were handled.
       await sentTwice;
       await tracker.settle();
-      assert.equal(tracker.counts(SUPERVISOR_CODE).Timeout, 1, `the supervisor's live timers:\n${tracker.describe()}`);
+      assert.equal(tracker.counts(MADE_BY_SUPERVISOR).Timeout, 1, `the supervisor's live timers:\n${tracker.describe()}`);
       assert.ok(logs.some((line) => /said ready twice; ignored/.test(line.message)));
       assert.deepEqual(states, ['starting', 'running']);
     });
