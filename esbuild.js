@@ -17,7 +17,7 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/poller/worker.ts'], outfile: 'dist/worker.js' },
+  { ...common, entryPoints: ['src/poller/workerMain.ts'], outfile: 'dist/worker.js' },
 ];
 
 async function main() {

@@ -11,6 +11,7 @@ import { createPoller, deviceIn, waitForSnapshot } from '../test/adb/pollerHarne
 import { PrivateAdbServer } from '../test/adb/privateAdbServer';
 import { SimulatedLab } from '../test/sim/labClient';
 import { Snapshot } from '../src/shared/types';
+import { hookedWorker, sendBusyLoop } from '../test/support/workerHooks';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
@@ -214,7 +215,7 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
   const passing = await proxyThread(adb.port);
   for (let i = 0; i < RUNS; i++) {
     // Start to first snapshot, then graceful stop from idle.
-    const harness = createPoller({ servers: [adb.address], pollIntervalMs: POLL_MS }, { stopDeadlineMs: deadline, testHooks: { allowBusyLoop: true } });
+    const harness = createPoller({ servers: [adb.address], pollIntervalMs: POLL_MS }, { stopDeadlineMs: deadline, ...hookedWorker({ allowBusyLoop: true }) });
     const started = performance.now();
     const first = new Promise<number>((resolve) => harness.supervisor.onDidChangeDevices(() => resolve(performance.now())));
     await harness.supervisor.start();
@@ -226,7 +227,7 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
 
     // Force-kill from a busy loop.
     await harness.supervisor.start();
-    harness.supervisor.sendTestBusyLoop();
+    sendBusyLoop(harness.supervisor);
     await settle(5);
     t = performance.now();
     await harness.supervisor.kill();
@@ -234,7 +235,7 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
 
     // Graceful stop of a worker that cannot see the flag: deadline, then terminate.
     await harness.supervisor.start();
-    harness.supervisor.sendTestBusyLoop();
+    sendBusyLoop(harness.supervisor);
     await settle(5);
     t = performance.now();
     await harness.supervisor.stop();

@@ -13,6 +13,7 @@ import { activeHandles, connectionsTo, createPoller } from '../test/adb/pollerHa
 import { PrivateAdbServer } from '../test/adb/privateAdbServer';
 import { SimDeviceInfo, SimulatedLab } from '../test/sim/labClient';
 import { WakeableSleep } from '../src/common/backoff';
+import { hookedWorker, workerHeapUsage } from '../test/support/workerHooks';
 
 // Before any worker exists: workers then get gc() too, which the test-heap hook calls first.
 v8.setFlagsFromString('--expose-gc');
@@ -46,7 +47,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function main(): Promise<number> {
   const [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
-  const harness = createPoller({ servers: [adb.address] }, { testHooks: { reportHeap: true } });
+  const harness = createPoller({ servers: [adb.address] }, hookedWorker({ reportHeap: true }));
   const { supervisor } = harness;
   const samples: Sample[] = [];
   let churn = 0;
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
     while (performance.now() < end) {
       await sleep(SAMPLE_SECONDS * 1000);
       gc();
-      const worker = await supervisor.testHeapUsage(5000);
+      const worker = await workerHeapUsage(supervisor, 5000);
       const host = process.memoryUsage();
       const handles = activeHandles();
       const sample: Sample = {

@@ -7,32 +7,12 @@ import { AdbCommand, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../
 
 export const PROTOCOL_VERSION = 1;
 
-/** Test-only hooks, set through workerData by tests and benchmarks, never by the product. */
-export interface WorkerTestHooks {
-  /** On a `test-busy-loop` message the worker spins forever (a worker stuck where it cannot see the stop flag). */
-  allowBusyLoop?: boolean;
-  /** Crash (throw) this many ms after start. */
-  crashAfterMs?: number;
-  /** Never answer pings (a hung event loop as far as the watchdog can tell). */
-  ignorePings?: boolean;
-  /** On a `test-leak` message the worker keeps growing its heap (a runaway that must hit the heap cap). */
-  allowLeak?: boolean;
-  /** Answer `test-heap` with the worker's own `process.memoryUsage()` (soak runs and leak tests). */
-  reportHeap?: boolean;
-}
-
-/** The worker's `process.memoryUsage()`, as the `test-heap` hook reports it. */
-export interface WorkerMemoryUsage {
-  rss: number;
-  heapTotal: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-}
-
 export interface WorkerData {
   config: PollerConfig;
-  testHooks?: WorkerTestHooks;
+  /** Open no connection until a `resume` arrives (a paused poller restarted with new settings). */
+  startPaused?: boolean;
+  /** Opaque to the product: for a worker entry that wraps this one (tests). Never read here. */
+  extra?: unknown;
 }
 
 // host -> worker
@@ -42,12 +22,7 @@ export type HostMessage =
   | { type: 'resume' }
   | { type: 'refresh' }
   | { type: 'stop' }
-  | { type: 'ping'; id: number }
-  | { type: 'test-busy-loop' }
-  /** Test hook only (`testHooks.allowLeak`): grow the heap until the worker runs out of memory. */
-  | { type: 'test-leak' }
-  /** Test hook only (`testHooks.reportHeap`): answer with the worker's memory usage. */
-  | { type: 'test-heap'; id: number };
+  | { type: 'ping'; id: number };
 
 // worker -> host
 export type WorkerMessage =
@@ -58,6 +33,4 @@ export type WorkerMessage =
   | { type: 'stopped' }
   | { type: 'pong'; id: number }
   | { type: 'adb-command-result'; id: number; ok: boolean; message: string }
-  | { type: 'log'; level: LogLevel; message: string }
-  /** Test hook only: the answer to `test-heap`. */
-  | { type: 'test-heap'; id: number; memory: WorkerMemoryUsage };
+  | { type: 'log'; level: LogLevel; message: string };

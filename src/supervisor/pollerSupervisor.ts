@@ -1,89 +1,17 @@
-// Runs the device poller in a worker thread and owns its whole life: one state machine, one
-// setter that fires only on real changes, graceful stop with escalation, force-kill, a crash
-// budget with backoff, and a heartbeat watchdog. No `vscode` import: tested in plain mocha.
+// Owns the device poller's worker for its whole life: one state machine, one setter that fires
+// only on real changes, in-flight promises for repeat callers, and a crash budget with backoff.
+// One worker thread's own life (handshake, heartbeat, requests, why it ended) is a WorkerRun.
+// No `vscode` import: tested in plain mocha.
 
-import { Worker } from 'node:worker_threads';
-import { backoffDelay, BackoffPolicy } from '../common/backoff';
+import { backoffDelay } from '../common/backoff';
 import { Emitter } from '../common/events';
-import { HostMessage, PROTOCOL_VERSION, WorkerData, WorkerMemoryUsage, WorkerMessage, WorkerTestHooks } from '../poller/protocol';
-import { AdbCommand, CommandResult, DeviceChanges, LogLevel, LogLine, PollerConfig, Snapshot } from '../shared/types';
+import { WorkerMessage } from '../poller/protocol';
+import { AdbCommand, CommandResult, LOG_LEVELS, LogLevel, LogLine, PollerConfig, Snapshot } from '../shared/types';
+import { DEFAULT_SUPERVISOR_OPTIONS, DevicesUpdate, DisposedError, PollerState, StateChange, SupervisorOptions } from './types';
+import { WorkerExit, WorkerRun } from './workerRun';
 
-export type PollerState =
-  | 'idle'
-  | 'starting'
-  | 'running'
-  | 'paused'
-  | 'stopping'
-  | 'stopped'
-  | 'killed'
-  | 'restarting'
-  | 'crashed'
-  | 'disposed';
-
-export interface StateChange {
-  previous: PollerState;
-  state: PollerState;
-  /** Why, when the change was not simply what a caller asked for. */
-  reason?: string;
-}
-
-export interface DevicesUpdate {
-  snapshot: Snapshot;
-  changes: DeviceChanges;
-}
-
-export interface SupervisorOptions {
-  /** The worker bundle (dist/worker.js). */
-  workerScript: string;
-  config: PollerConfig;
-  /** Graceful stop: how long the worker gets before it is terminated. */
-  stopDeadlineMs: number;
-  /** The same, on dispose: VS Code gives the extension host ~5 s to shut down. */
-  disposeDeadlineMs: number;
-  /** A worker that has not said `ready` by then is a failed start. */
-  readyTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  /** No pong for this long: the worker's event loop is stuck; force-kill it and count a crash. */
-  watchdogTimeoutMs: number;
-  /** Restart after unrequested exits, unless more than `crashes` happened within `windowMs`. */
-  restartBudget: { crashes: number; windowMs: number };
-  restartBackoff: BackoffPolicy;
-  /** A runaway worker becomes ERR_WORKER_OUT_OF_MEMORY (a crash), not a dead extension host. */
-  maxHeapMb: number;
-  testHooks?: WorkerTestHooks;
-}
-
-export const DEFAULT_SUPERVISOR_OPTIONS: Omit<SupervisorOptions, 'workerScript' | 'config'> = {
-  stopDeadlineMs: 2000,
-  disposeDeadlineMs: 1000,
-  readyTimeoutMs: 10_000,
-  heartbeatIntervalMs: 1000,
-  watchdogTimeoutMs: 5000,
-  restartBudget: { crashes: 5, windowMs: 3 * 60_000 },
-  restartBackoff: { initialMs: 500, factor: 2, maxMs: 10_000 },
-  maxHeapMb: 64,
-};
-
-/** Why the host itself ends a worker; an exit with none of these recorded is a crash. */
-type ExitCause = 'stop' | 'kill' | 'dispose' | 'watchdog' | 'protocol';
-
-interface WorkerRun {
-  worker: Worker;
-  exited: Promise<void>;
-  exitCause?: ExitCause;
-  lastError?: Error;
-  lastPongAt: number;
-  pingId: number;
-  timers: NodeJS.Timeout[];
-  acks: Map<'paused' | 'resumed', () => void>;
-  commands: Map<number, (result: CommandResult) => void>;
-}
-
-export class DisposedError extends Error {
-  constructor() {
-    super('the device poller has been disposed');
-  }
-}
+export { DEFAULT_SUPERVISOR_OPTIONS, DisposedError } from './types';
+export type { DevicesUpdate, PollerState, StateChange, SupervisorOptions } from './types';
 
 export class PollerSupervisor {
   private readonly options: SupervisorOptions;
@@ -91,11 +19,14 @@ export class PollerSupervisor {
   private run?: WorkerRun;
   private startPromise?: Promise<void>;
   private stopPromise?: Promise<void>;
+  private reconfigurePromise?: Promise<void>;
   private disposePromise?: Promise<void>;
   private restartTimer?: NodeJS.Timeout;
   private crashTimes: number[] = [];
+  /** The user's pause, kept across restarts the user did not ask for (crash, new settings). */
   private wantPaused = false;
-  private commandId = 0;
+  /** The stop in progress is a settings restart: a worker starts again when it ends. */
+  private startAfterStop = false;
   private lastSnapshot?: Snapshot;
   private error?: string;
 
@@ -128,9 +59,13 @@ export class PollerSupervisor {
     return this.error;
   }
 
-  /** A live worker's thread id, for tests and diagnostics. */
-  get workerThreadId(): number | undefined {
-    return this.run?.worker.threadId;
+  get config(): PollerConfig {
+    return this.options.config;
+  }
+
+  /** The live worker thread, read-only, for diagnostics and tests (which post their own messages). */
+  get workerThread(): WorkerRun['thread'] | undefined {
+    return this.run?.thread;
   }
 
   start(): Promise<void> {
@@ -145,9 +80,6 @@ export class PollerSupervisor {
         return Promise.resolve();
       case 'stopping':
         return this.stopPromise!.then(() => this.start());
-      case 'restarting':
-        clearTimeout(this.restartTimer);
-        return this.spawn();
       case 'crashed':
         // A deliberate start after the budget ran out gets a fresh budget.
         this.crashTimes = [];
@@ -158,74 +90,49 @@ export class PollerSupervisor {
   }
 
   pause(): Promise<void> {
-    if (this.disposePromise) {
-      return Promise.reject(new DisposedError());
-    }
-    this.wantPaused = true;
-    if (this.currentState === 'starting') {
-      return this.startPromise!.then(() => this.pause());
-    }
-    if (this.currentState !== 'running' || !this.run) {
-      return Promise.resolve();
-    }
-    const acked = this.awaitAck(this.run, 'paused');
-    this.post({ type: 'pause' });
-    this.setState('paused');
-    return acked;
+    return this.rejectIfDisposed() ?? this.setPaused(true);
   }
 
   resume(): Promise<void> {
-    if (this.disposePromise) {
-      return Promise.reject(new DisposedError());
-    }
-    this.wantPaused = false;
-    if (this.currentState === 'starting') {
-      return this.startPromise!.then(() => this.resume());
-    }
-    if (this.currentState !== 'paused' || !this.run) {
-      return Promise.resolve();
-    }
-    const acked = this.awaitAck(this.run, 'resumed');
-    this.post({ type: 'resume' });
-    this.setState('running');
-    return acked;
+    return this.rejectIfDisposed() ?? this.setPaused(false);
   }
 
   /** Asks the worker for a fresh reading of every server now. */
   refresh(): void {
-    if (this.disposePromise) {
-      throw new DisposedError();
-    }
+    this.throwIfDisposed();
     if (this.currentState === 'running') {
-      this.post({ type: 'refresh' });
+      this.run?.refresh();
     }
   }
 
   /**
    * New settings. The stop deadline applies at once; a changed poller config restarts a live
-   * worker (keeping it paused if it was), since the worker reads its config once at start.
+   * worker, since the worker reads its config once at start. A paused one starts again paused
+   * (it opens no connection), unless the user resumes meanwhile.
    */
   async reconfigure(config: PollerConfig, stopDeadlineMs = this.options.stopDeadlineMs): Promise<void> {
-    if (this.disposePromise) {
-      throw new DisposedError();
-    }
+    this.throwIfDisposed();
     this.options.stopDeadlineMs = stopDeadlineMs;
     if (JSON.stringify(config) === JSON.stringify(this.options.config)) {
       return;
     }
     this.options.config = config;
-    if (this.currentState === 'starting' || this.currentState === 'running' || this.currentState === 'paused') {
-      const paused = this.wantPaused;
-      this.log('info', 'settings changed; restarting the device poller');
-      await this.restart();
-      if (paused) {
-        await this.pause();
-      }
+    if (this.currentState === 'stopping' && this.startAfterStop) {
+      // A settings restart in progress: its next worker reads the newest config.
+      return this.reconfigurePromise;
     }
-  }
-
-  get config(): PollerConfig {
-    return this.options.config;
+    if (this.currentState === 'starting' || this.currentState === 'running' || this.currentState === 'paused') {
+      this.log('info', 'settings changed; restarting the device poller');
+      this.reconfigurePromise = this.stopWith('stop', this.options.stopDeadlineMs, true).then(() => {
+        // Unless the user stopped, killed or disposed it meanwhile.
+        if (this.startAfterStop && this.currentState === 'stopped') {
+          this.startAfterStop = false;
+          return this.spawn();
+        }
+        return undefined;
+      });
+      return this.reconfigurePromise;
+    }
   }
 
   /** Runs `adb connect` / `adb disconnect` in the worker; fails clearly when no worker runs. */
@@ -233,23 +140,17 @@ export class PollerSupervisor {
     if (this.disposePromise) {
       return Promise.reject(new DisposedError());
     }
-    const run = this.run;
-    if (!run || this.currentState !== 'running') {
-      return Promise.resolve({ ok: false, message: `the device watcher is ${this.currentState}; start it first` });
+    const state = this.currentState;
+    if (!this.run || state !== 'running') {
+      const next = state === 'paused' ? 'resume it first' : state === 'starting' || state === 'restarting' ? 'try again once it runs' : 'start it first';
+      return Promise.resolve({ ok: false, message: `the device watcher is ${state}; ${next}` });
     }
-    const id = ++this.commandId;
-    return new Promise((resolve) => {
-      run.commands.set(id, resolve);
-      this.post({ type: 'adb-command', id, command });
-    });
+    return this.run.runCommand(command);
   }
 
   /** Graceful: the worker closes its sockets and exits; past the deadline it is terminated. */
   stop(): Promise<void> {
-    if (this.disposePromise) {
-      return Promise.reject(new DisposedError());
-    }
-    return this.stopWith('stop', this.options.stopDeadlineMs);
+    return this.rejectIfDisposed() ?? this.stopWith('stop', this.options.stopDeadlineMs);
   }
 
   /** Terminates the worker now, wherever it is (even in a busy loop); wins over a stop in progress. */
@@ -258,8 +159,9 @@ export class PollerSupervisor {
       return Promise.reject(new DisposedError());
     }
     this.wantPaused = false;
+    this.startAfterStop = false;
     if (this.currentState === 'restarting') {
-      clearTimeout(this.restartTimer);
+      this.clearRestartTimer();
       this.setState('killed');
       return Promise.resolve();
     }
@@ -268,15 +170,11 @@ export class PollerSupervisor {
       return Promise.resolve();
     }
     this.log('info', 'force-killing the device poller');
-    run.exitCause = 'kill';
-    void run.worker.terminate();
-    return run.exited;
+    return run.kill().then(() => undefined);
   }
 
   async restart(): Promise<void> {
-    if (this.disposePromise) {
-      throw new DisposedError();
-    }
+    this.throwIfDisposed();
     await this.stop();
     await this.start();
   }
@@ -286,9 +184,9 @@ export class PollerSupervisor {
     if (this.disposePromise) {
       return this.disposePromise;
     }
-    const stopped =
-      this.currentState === 'stopping' ? this.stopPromise! : this.stopWith('dispose', this.options.disposeDeadlineMs);
+    const stopped = this.stopWith('dispose', this.options.disposeDeadlineMs);
     this.disposePromise = stopped.then(() => {
+      this.clearRestartTimer();
       this.setState('disposed');
       this.stateEmitter.dispose();
       this.devicesEmitter.dispose();
@@ -297,197 +195,131 @@ export class PollerSupervisor {
     return this.disposePromise;
   }
 
-  private stopWith(cause: 'stop' | 'dispose', deadlineMs: number): Promise<void> {
-    // A deliberate stop ends a pause too: the next start runs.
-    this.wantPaused = false;
-    if (this.currentState === 'stopping') {
-      return this.stopPromise!;
+  /** `startAfter`: a settings restart, which keeps the user's pause; a deliberate stop ends it. */
+  private stopWith(cause: 'stop' | 'dispose', deadlineMs: number, startAfter = false): Promise<void> {
+    if (!startAfter) {
+      this.wantPaused = false;
     }
+    this.startAfterStop = startAfter;
+    this.clearRestartTimer();
     if (this.currentState === 'restarting') {
-      clearTimeout(this.restartTimer);
       this.setState('stopped');
     }
     const run = this.run;
     if (!run) {
       return Promise.resolve();
     }
-    run.exitCause = cause;
+    if (this.currentState === 'stopping') {
+      // Already on its way out; a dispose may shorten the deadline. The recorded cause stays.
+      void run.stop(cause, deadlineMs);
+      return this.stopPromise!;
+    }
     this.setState('stopping');
-    this.post({ type: 'stop' });
-    const deadline = setTimeout(() => {
-      if (run.exitCause === cause) {
-        // Still a stop (ends in `stopped`); only an explicit kill ends in `killed`.
-        this.log('warn', `the device poller did not stop within ${deadlineMs} ms; terminating it`);
-        void run.worker.terminate();
-      }
-    }, deadlineMs);
-    run.timers.push(deadline);
-    this.stopPromise = run.exited;
+    this.stopPromise = run.stop(cause, deadlineMs).then(() => undefined);
     return this.stopPromise;
   }
 
+  /**
+   * Records the user's wish where a worker will take it: a live one, one starting, one about to
+   * restart. A pause while idle, stopping for good, stopped, killed or crashed is not kept.
+   */
+  private setPaused(paused: boolean): Promise<void> {
+    const state = this.currentState;
+    if (state === 'running' || state === 'paused' || state === 'starting' || state === 'restarting' || (state === 'stopping' && this.startAfterStop)) {
+      this.wantPaused = paused;
+    }
+    const settling = state === 'starting' ? this.startPromise : state === 'stopping' && this.startAfterStop ? this.reconfigurePromise : undefined;
+    return settling ? settling.then(() => this.applyPause()) : this.applyPause();
+  }
+
+  /** Brings a live worker to the wished pause; resolves when the worker acknowledged it. */
+  private applyPause(): Promise<void> {
+    const run = this.run;
+    if (!run) {
+      return Promise.resolve();
+    }
+    if (this.currentState === 'running' && this.wantPaused) {
+      this.setState('paused');
+      return run.pause();
+    }
+    if (this.currentState === 'paused' && !this.wantPaused) {
+      this.setState('running');
+      return run.resume();
+    }
+    return Promise.resolve();
+  }
+
   private spawn(): Promise<void> {
+    this.clearRestartTimer();
     this.setState('starting');
-    const data: WorkerData = { config: this.options.config, testHooks: this.options.testHooks };
-    const worker = new Worker(this.options.workerScript, {
-      workerData: data,
-      resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb },
-    });
-    let markExited!: () => void;
-    const run: WorkerRun = {
-      worker,
-      exited: new Promise<void>((resolve) => (markExited = resolve)),
-      lastPongAt: performance.now(),
-      pingId: 0,
-      timers: [],
-      acks: new Map(),
-      commands: new Map(),
-    };
+    const run = new WorkerRun(
+      { ...this.options, workerData: { config: this.options.config, startPaused: this.wantPaused, extra: this.options.extraWorkerData } },
+      {
+        ready: () => this.onReady(run),
+        message: (message) => this.onMessage(message),
+        log: (level, message) => this.log(level, message),
+        exit: (exit) => this.onExit(run, exit),
+      },
+    );
     this.run = run;
-
-    this.startPromise = new Promise<void>((resolve, reject) => {
-      const readyTimer = setTimeout(() => {
-        run.lastError = new Error(`the device poller did not start within ${this.options.readyTimeoutMs} ms`);
-        run.exitCause = undefined;
-        void worker.terminate();
-      }, this.options.readyTimeoutMs);
-      readyTimer.unref();
-      run.timers.push(readyTimer);
-
-      worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
-          clearTimeout(readyTimer);
-          this.onReady(run, message.protocolVersion, resolve, reject);
-        } else {
-          this.onMessage(run, message);
-        }
-      });
-      worker.on('error', (error) => {
-        // An uncaught exception in the worker; its exit follows and is handled as a crash.
-        run.lastError = error;
-        this.log('error', `the device poller failed: ${error.stack ?? error.message}`);
-      });
-      worker.on('exit', (code) => {
-        this.onExit(run, code);
-        markExited();
-        // Settles nothing when ready came first; otherwise the start failed.
-        reject(new Error(run.lastError?.message ?? `the device poller exited during start (code ${code})`));
-      });
-    });
-    // A daemon: the worker never keeps the host process alive. After the listeners: adding a
-    // 'message' listener refs the worker's port again.
-    worker.unref();
-    // Internal restarts and repeat callers share this promise; an unobserved failure is not an error.
-    this.startPromise.catch(() => undefined);
+    this.startPromise = run.ready;
     return this.startPromise;
   }
 
-  private onReady(run: WorkerRun, version: number, resolve: () => void, reject: (error: Error) => void): void {
-    if (version !== PROTOCOL_VERSION) {
-      const error = new Error(`the device poller speaks protocol ${version}, expected ${PROTOCOL_VERSION}; reinstall the extension`);
-      run.lastError = error;
-      run.exitCause = 'protocol';
-      void run.worker.terminate();
-      reject(error);
+  private onReady(run: WorkerRun): void {
+    if (run !== this.run) {
       return;
     }
     this.error = undefined;
-    run.lastPongAt = performance.now();
-    const heartbeat = setInterval(() => this.checkHeartbeat(run), this.options.heartbeatIntervalMs);
-    heartbeat.unref();
-    run.timers.push(heartbeat);
-    if (this.currentState === 'starting') {
+    if (this.currentState !== 'starting') {
+      // A stop, kill or dispose came first; its exit decides what follows.
+      return;
+    }
+    if (run.startedPaused && !this.wantPaused) {
+      // Started paused (it opened no connection), and resumed meanwhile.
       this.setState('running');
-      if (this.wantPaused) {
-        void this.pause();
-      }
-    }
-    resolve();
-  }
-
-  private onMessage(run: WorkerRun, message: WorkerMessage): void {
-    switch (message.type) {
-      case 'snapshot':
-        this.lastSnapshot = message.snapshot;
-        this.devicesEmitter.fire({ snapshot: message.snapshot, changes: message.changes });
-        break;
-      case 'pong':
-        run.lastPongAt = performance.now();
-        break;
-      case 'paused':
-      case 'resumed':
-        run.acks.get(message.type)?.();
-        run.acks.delete(message.type);
-        break;
-      case 'log':
-        this.log(message.level, message.message);
-        break;
-      case 'adb-command-result':
-        run.commands.get(message.id)?.({ ok: message.ok, message: message.message });
-        run.commands.delete(message.id);
-        break;
-      case 'test-heap':
-        this.testHeapReplies.get(message.id)?.(message.memory);
-        break;
-      default:
-        break;
-    }
-  }
-
-  private checkHeartbeat(run: WorkerRun): void {
-    if (run !== this.run || run.exitCause) {
+      void run.resume();
       return;
     }
-    const silentFor = performance.now() - run.lastPongAt;
-    if (silentFor > this.options.watchdogTimeoutMs) {
-      run.exitCause = 'watchdog';
-      run.lastError = new Error(`the device poller stopped answering for ${Math.round(silentFor)} ms; it was force-killed`);
-      this.log('error', run.lastError.message);
-      void run.worker.terminate();
-      return;
-    }
-    this.post({ type: 'ping', id: ++run.pingId });
+    this.setState(run.startedPaused ? 'paused' : 'running');
+    void this.applyPause();
   }
 
-  private onExit(run: WorkerRun, code: number): void {
-    for (const timer of run.timers) {
-      clearTimeout(timer);
+  private onMessage(message: Extract<WorkerMessage, { type: 'snapshot' | 'log' }>): void {
+    if (message.type === 'snapshot') {
+      this.lastSnapshot = message.snapshot;
+      this.devicesEmitter.fire({ snapshot: message.snapshot, changes: message.changes });
+    } else {
+      // A level this host does not know (a newer worker, a bad one) must not break the log's listeners.
+      this.log(LOG_LEVELS.includes(message.level) ? message.level : 'info', message.message);
     }
-    for (const ack of run.acks.values()) {
-      ack();
-    }
-    run.acks.clear();
-    for (const reply of run.commands.values()) {
-      reply({ ok: false, message: 'the device watcher stopped before adb answered' });
-    }
-    run.commands.clear();
+  }
+
+  private onExit(run: WorkerRun, exit: WorkerExit): void {
     if (run !== this.run) {
       return;
     }
     this.run = undefined;
-    switch (run.exitCause) {
-      case 'stop':
-        this.setState('stopped');
-        return;
-      case 'dispose':
-        this.setState('stopped');
-        return;
-      case 'kill':
-        this.setState('killed');
-        return;
-      case 'protocol':
-        this.error = run.lastError?.message;
-        this.setState('crashed', this.error);
-        return;
-      default:
-        this.onCrash(run, code);
+    if (exit.cause === 'stop' || exit.cause === 'dispose' || exit.cause === 'kill') {
+      this.setState(exit.cause === 'kill' ? 'killed' : 'stopped');
+    } else if (exit.cause === 'protocol') {
+      // A stale bundle: restarting it would fail the same way.
+      this.error = exit.error?.message;
+      this.setState('crashed', this.error);
+    } else {
+      // A crash, a failed start, or a worker the watchdog ended.
+      this.onCrash(exit);
     }
   }
 
-  private onCrash(run: WorkerRun, code: number): void {
-    const reason = run.lastError?.message ?? `the device poller exited unexpectedly (code ${code})`;
+  private onCrash(exit: WorkerExit): void {
+    const reason = exit.error?.message ?? `the device poller exited unexpectedly (code ${exit.code})`;
     this.error = reason;
     this.log('error', reason);
+    if (this.disposePromise) {
+      this.setState('stopped', reason);
+      return;
+    }
     const now = performance.now();
     this.crashTimes = this.crashTimes.filter((at) => now - at < this.options.restartBudget.windowMs);
     this.crashTimes.push(now);
@@ -501,53 +333,26 @@ export class PollerSupervisor {
     this.setState('restarting', reason);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      void this.spawn();
+      if (!this.disposePromise) {
+        void this.spawn();
+      }
     }, delay);
     this.restartTimer.unref();
   }
 
-  private awaitAck(run: WorkerRun, ack: 'paused' | 'resumed'): Promise<void> {
-    return new Promise((resolve) => {
-      const previous = run.acks.get(ack);
-      run.acks.set(ack, () => {
-        previous?.();
-        resolve();
-      });
-    });
+  private rejectIfDisposed(): Promise<never> | undefined {
+    return this.disposePromise ? Promise.reject(new DisposedError()) : undefined;
   }
 
-  private post(message: HostMessage): void {
-    this.run?.worker.postMessage(message);
+  private throwIfDisposed(): void {
+    if (this.disposePromise) {
+      throw new DisposedError();
+    }
   }
 
-  /** Test-only: make the worker spin forever (needs `testHooks.allowBusyLoop`). */
-  sendTestBusyLoop(): void {
-    this.post({ type: 'test-busy-loop' });
-  }
-
-  /** Test-only: make the worker grow its heap until it hits `maxHeapMb` (needs `testHooks.allowLeak`). */
-  sendTestLeak(): void {
-    this.post({ type: 'test-leak' });
-  }
-
-  private readonly testHeapReplies = new Map<number, (memory: WorkerMemoryUsage) => void>();
-  private testHeapId = 0;
-
-  /** Test-only: the worker's own memory usage (needs `testHooks.reportHeap`); rejects after `timeoutMs`. */
-  testHeapUsage(timeoutMs = 2000): Promise<WorkerMemoryUsage> {
-    const id = ++this.testHeapId;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.testHeapReplies.delete(id);
-        reject(new Error(`the worker did not report its heap within ${timeoutMs} ms (state ${this.currentState})`));
-      }, timeoutMs);
-      this.testHeapReplies.set(id, (memory) => {
-        clearTimeout(timer);
-        this.testHeapReplies.delete(id);
-        resolve(memory);
-      });
-      this.post({ type: 'test-heap', id });
-    });
+  private clearRestartTimer(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
   }
 
   private log(level: LogLevel, message: string): void {

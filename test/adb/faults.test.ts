@@ -11,6 +11,7 @@ import { HostileServer, startHalfReplyServer, startSlowServer } from './hostileS
 import { activeHandles, connectionsTo, createPoller, deviceIn, Harness, waitForSnapshot, waitForState } from './pollerHarness';
 import { inTurn, PrivateAdbServer } from './privateAdbServer';
 import { RawTracker } from './rawTracker';
+import { hookedWorker, sendLeak, workerHeapUsage } from '../support/workerHooks';
 import { SimulatedLab } from '../sim/labClient';
 import { RECONNECT_BACKOFF } from '../../src/poller/serverWatcher';
 import { Snapshot } from '../../src/shared/types';
@@ -196,12 +197,12 @@ describe('faults the watcher survives (real worker)', function () {
       const hostHeapBefore = process.memoryUsage().heapUsed;
       harness = createPoller(
         { servers: ['127.0.0.1:1'] },
-        { maxHeapMb: 32, testHooks: { allowLeak: true, reportHeap: true }, restartBudget: { crashes: 0, windowMs: 60_000 } },
+        { maxHeapMb: 32, ...hookedWorker({ allowLeak: true, reportHeap: true }), restartBudget: { crashes: 0, windowMs: 60_000 } },
       );
       const { supervisor } = harness;
       await supervisor.start();
       const started = performance.now();
-      supervisor.sendTestLeak();
+      sendLeak(supervisor);
       await waitForState(supervisor, 'crashed', 20_000);
       const took = performance.now() - started;
       assert.deepEqual(harness.states, ['starting', 'running', 'crashed']);
@@ -212,7 +213,7 @@ describe('faults the watcher survives (real worker)', function () {
       assert.ok(hostGrowth < 16 * MB, `host heap grew ${(hostGrowth / MB).toFixed(1)} MB`);
       await supervisor.start();
       assert.equal(supervisor.state, 'running');
-      const memory = await supervisor.testHeapUsage();
+      const memory = await workerHeapUsage(supervisor);
       assert.ok(memory.heapUsed < 16 * MB, `a fresh worker uses ${(memory.heapUsed / MB).toFixed(1)} MB`);
       console.log(`      worker hit its 32 MB heap cap ${took.toFixed(0)} ms after the leak started`);
       // The expected crash is not a failure of this test.
@@ -234,14 +235,14 @@ describe('faults the watcher survives (real worker)', function () {
       const COALESCE_MS = 50;
       const FLAP_FOR_MS = 4000;
       const FLAP_PAUSE_MS = 40;
-      harness = createPoller({ servers: [adb.address], pollIntervalMs: 250, coalesceMs: COALESCE_MS }, { testHooks: { reportHeap: true } });
+      harness = createPoller({ servers: [adb.address], pollIntervalMs: 250, coalesceMs: COALESCE_MS }, hookedWorker({ reportHeap: true }));
       const { supervisor } = harness;
       await supervisor.start();
       const sims = await lab.addDevices(3);
       const serials: string[] = [];
       for (const sim of sims) serials.push(await adb.connect(sim.port));
       await waitForSnapshot(supervisor, (s) => serials.every((serial) => deviceIn(s, serial)?.details !== undefined), 10_000, 'three devices');
-      const heapBefore = (await supervisor.testHeapUsage()).heapUsed;
+      const heapBefore = (await workerHeapUsage(supervisor)).heapUsed;
       const snapshotsBefore = harness.snapshots.length;
 
       // Each device: unplug, replug, reconnect (disconnect + connect). adb 29's server aborts
@@ -274,7 +275,7 @@ describe('faults the watcher survives (real worker)', function () {
       const sampler = async () => {
         while (performance.now() - started < FLAP_FOR_MS) {
           await letTimePass(500);
-          heaps.push((await supervisor.testHeapUsage()).heapUsed);
+          heaps.push((await workerHeapUsage(supervisor)).heapUsed);
         }
       };
       try {
@@ -302,7 +303,7 @@ describe('faults the watcher survives (real worker)', function () {
       // A token bucket: a burst of 8, then at most one snapshot per coalesceMs window (a timer
       // that fires a hair early spends its window rather than sending two).
       assert.ok(snapshots <= 8 + 1 + seconds * (1000 / COALESCE_MS), `${snapshots} snapshots in ${seconds.toFixed(1)} s`);
-      const heapAfter = (await supervisor.testHeapUsage()).heapUsed;
+      const heapAfter = (await workerHeapUsage(supervisor)).heapUsed;
       assert.ok(heapAfter - heapBefore < 4 * MB, `worker heap ${(heapBefore / MB).toFixed(1)} -> ${(heapAfter / MB).toFixed(1)} MB`);
       assert.ok(Math.max(...heaps) < heapBefore + 16 * MB, `worker heap peaked at ${(Math.max(...heaps) / MB).toFixed(1)} MB`);
       assert.deepEqual(harness.states, ['starting', 'running']);

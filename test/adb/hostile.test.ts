@@ -10,6 +10,7 @@ import { letTimePass, ProblemSpy, waitUntil } from './faultWatch';
 import { deviceLine, Framing, HostileServer, startHostileServer } from './hostileServer';
 import { activeHandles, createPoller, deviceIn, Harness, waitForSnapshot } from './pollerHarness';
 import { Snapshot } from '../../src/shared/types';
+import { hookedWorker, workerHeapUsage } from '../support/workerHooks';
 
 const POLL_MS = 200;
 const TIMEOUT_MS = 500;
@@ -53,7 +54,7 @@ describe('device poller against a hostile adb server', function () {
 
   async function watch(scenario: Parameters<typeof startHostileServer>[0]): Promise<Harness> {
     hostile = await startHostileServer(scenario);
-    harness = createPoller({ servers: [hostile.address], pollIntervalMs: POLL_MS, requestTimeoutMs: TIMEOUT_MS }, { testHooks: { reportHeap: true } });
+    harness = createPoller({ servers: [hostile.address], pollIntervalMs: POLL_MS, requestTimeoutMs: TIMEOUT_MS }, hookedWorker({ reportHeap: true }));
     await harness.supervisor.start();
     return harness;
   }
@@ -131,7 +132,7 @@ describe('device poller against a hostile adb server', function () {
     assert.equal(snapshot.devices.length, 500);
     await letTimePass(POLL_MS * 4); // several polls of the same list: the warning is not repeated
     assert.equal(logs.filter((line) => line.includes('lists 4500 devices; showing the first 500')).length, 1, logs.join('\n'));
-    const memory = await supervisor.testHeapUsage();
+    const memory = await workerHeapUsage(supervisor);
     assert.ok(memory.heapUsed < 32 * MB, `worker heap ${memory.heapUsed / MB} MB`);
   });
 
@@ -145,7 +146,7 @@ describe('device poller against a hostile adb server', function () {
     // The flood has no end to wait for: sample it for 2 s.
     for (let i = 0; i < 4; i++) {
       await letTimePass(500);
-      heaps.push((await supervisor.testHeapUsage()).heapUsed);
+      heaps.push((await workerHeapUsage(supervisor)).heapUsed);
     }
     const seconds = (performance.now() - started) / 1000;
     const rate = (harness!.snapshots.length - before) / seconds;
@@ -188,7 +189,7 @@ describe('device poller against a hostile adb server', function () {
     // Three attempts, each cut off at 1 MiB; no event says "gave up", so wait for the log lines.
     await waitUntil(() => logs.filter((line) => line.includes('details of endless-1 not read')).length >= 3, 10_000, 'three refused reads');
     assert.ok(logs.some((line) => /more than 1048576 bytes of shell output; refused/.test(line)), logs.join('\n'));
-    const memory = await supervisor.testHeapUsage();
+    const memory = await workerHeapUsage(supervisor);
     assert.ok(memory.heapUsed < 32 * MB && memory.external < 32 * MB, JSON.stringify(memory));
     assert.ok(hostile!.openConnections() <= 2, `${hostile!.openConnections()} connections open`);
   });
@@ -204,7 +205,7 @@ describe('device poller against a hostile adb server', function () {
     assert.deepEqual(deviceIn(snapshot, 'slow-1')?.details, { manufacturer: 'Google', model: 'Pixel 8', androidRelease: '14', sdkLevel: 34, abi: 'arm64-v8a' });
     assert.ok(performance.now() - started < 3000);
     // The heartbeat kept answering: a ping round trip now is quick.
-    await supervisor.testHeapUsage(500);
+    await workerHeapUsage(supervisor, 500);
   });
 
   it('leaves no timer or socket behind in this process', async () => {

@@ -18,7 +18,7 @@ export interface Harness {
 
 export function createPoller(
   config: Partial<PollerConfig>,
-  options: Partial<Omit<SupervisorOptions, 'config' | 'workerScript'>> = {},
+  options: Partial<Omit<SupervisorOptions, 'config'>> = {},
 ): Harness {
   const supervisor = new PollerSupervisor({
     workerScript: WORKER_SCRIPT,
