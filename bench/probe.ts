@@ -2,10 +2,11 @@
 //   node out/bench/probe.js poller|empty ADB_ADDRESS IDLE_SECONDS
 // Prints one JSON line: the RSS the worker added, and the process CPU over the idle period.
 
+import { setTimeout as settle } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_POLLER_CONFIG } from '../src/shared/types';
 import { PollerSupervisor } from '../src/supervisor/pollerSupervisor';
-import { WORKER_SCRIPT } from '../test/adb/pollerHarness';
+import { WORKER_SCRIPT } from '../lab/pollerHarness';
 
 async function main(): Promise<void> {
   const [mode, address, idleSecondsText] = process.argv.slice(2);
@@ -40,10 +41,6 @@ async function main(): Promise<void> {
   await stop();
   clearInterval(keepAlive);
   console.log(JSON.stringify({ addedRssMb: (rssAfter - rssBefore) / 2 ** 20, cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100 }));
-}
-
-function settle(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 main().catch((error) => {

@@ -6,20 +6,22 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { RawTracker } from '../test/adb/rawTracker';
-import { createPoller, deviceIn, waitForSnapshot } from '../test/adb/pollerHarness';
-import { PrivateAdbServer } from '../test/adb/privateAdbServer';
-import { SimulatedLab } from '../test/sim/labClient';
+import { setTimeout as settle } from 'node:timers/promises';
+import { PrivateAdbServer } from '../lab/adbServerProcess';
+import { createPoller, deviceIn, waitForSnapshot } from '../lab/pollerHarness';
+import { RawTracker } from '../lab/rawTracker';
+import { SimulatedLab } from '../lab/sim/labClient';
+import { RECONNECT_BACKOFF } from '../src/poller/serverWatcher';
 import { Snapshot } from '../src/shared/types';
-import { hookedWorker, sendBusyLoop } from '../test/support/workerHooks';
+import { hookedWorker, sendBusyLoop } from '../lab/workerHooks';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 const POLL_MS = 1000;
 const PUSH_WAIT_SECONDS = Number(process.env.BENCH_PUSH_WAIT_SECONDS ?? 70);
-/** BENCH_ONLY=appear,vanish,lifecycle,resources,burst runs a subset (all by default). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,resources,burst').split(','));
+/** BENCH_ONLY=appear,vanish,lifecycle,restart,resources,burst runs a subset (all by default). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,restart,resources,burst').split(','));
 
 interface Row {
   what: string;
@@ -86,17 +88,7 @@ async function tcpDeviceVanishes(adb: PrivateAdbServer, lab: SimulatedLab): Prom
     await raw.waitFor(serial, 'device', 5000);
     const gone = (s: Snapshot) => deviceIn(s, serial)?.state !== 'device';
     const seenByPoller = waitForSnapshot(harness.supervisor, gone, POLL_MS + 3000).then(() => performance.now());
-    const rawGone = new Promise<number | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), rawWaitMs);
-      const check = () => {
-        if (raw.states.get(serial) !== 'device') {
-          clearTimeout(timer);
-          raw.off('list', check);
-          resolve(performance.now());
-        }
-      };
-      raw.on('list', check);
-    });
+    const rawGone = raw.waitForList((states) => states.get(serial) !== 'device', rawWaitMs);
     // At a random point of the poll period: a loop that always unplugs at the same phase would
     // measure that phase (once ~990 ms every time, in another run ~9 ms), not the watcher.
     await settle(Math.random() * POLL_MS);
@@ -151,12 +143,12 @@ async function pushStreamAloneDropsVanished(adb: PrivateAdbServer, lab: Simulate
 }
 
 /**
- * The test proxy (test/adb/adbProxy.ts, a named fake) on a thread of its own, so that its socket
+ * The test proxy (lab/adbProxy.ts, a named fake) on a thread of its own, so that its socket
  * work does not share the event loop that measures the worker's exit. `hold`: the service whose
  * replies it keeps back. Resolves with its address, a counter of `hold` requests, and close().
  */
 async function proxyThread(upstreamPort: number, hold?: string): Promise<{ address: string; held: () => number; close: () => Promise<void> }> {
-  const script = path.join(__dirname, '..', 'test', 'adb', 'adbProxy.js');
+  const script = path.join(__dirname, '..', 'lab', 'adbProxy.js');
   const worker = new Worker(
     `const { parentPort, workerData } = require('node:worker_threads');
      const { AdbProxy } = require(workerData.script);
@@ -203,6 +195,7 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
   const kills: number[] = [];
   const hungStops: number[] = [];
   const firstSnapshots: number[] = [];
+  const disposes: number[] = [];
   const baseStops: number[] = [];
   const baseKills: number[] = [];
   const baseStarts: number[] = [];
@@ -240,7 +233,13 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
     t = performance.now();
     await harness.supervisor.stop();
     hungStops.push(performance.now() - t - deadline);
+
+    // Dispose of a running watcher: what the extension's deactivate waits for.
+    await harness.supervisor.start();
+    await waitForSnapshot(harness.supervisor, (s) => s.servers.every((server) => server.status === 'connected'), 5000);
+    t = performance.now();
     await harness.supervisor.dispose();
+    disposes.push(performance.now() - t);
 
     // Graceful stop from idle through a proxy, then with a poll in flight (its reply held; its own deadline 20 s away).
     const proxied = createPoller({ servers: [passing.address], pollIntervalMs: 50, requestTimeoutMs: 20_000 }, { stopDeadlineMs: 2000 });
@@ -294,6 +293,49 @@ async function lifecycle(adb: PrivateAdbServer): Promise<void> {
   );
   row('force-kill from a busy loop (median / p95)', medP95(kills), `${medP95(baseKills)} (terminate() of a spinning empty worker)`, 'p95 <= 10 ms', quantile(kills, 0.95) <= 10);
   row(`stop of a hung worker, beyond the ${deadline} ms deadline (median / p95)`, medP95(hungStops), '-', 'p95 <= 20 ms', quantile(hungStops, 0.95) <= 20);
+  row('dispose of a running watcher, as on deactivate (median / p95)', medP95(disposes), '-', 'p95 <= 1000 ms (VS Code waits a few seconds)', quantile(disposes, 0.95) <= 1000);
+}
+
+/**
+ * The adb server killed and started again while watched: time from the server answering again to
+ * the watcher showing it connected. Reconnects back off (250 ms doubling to 5 s), so each run is
+ * held to its own bound: about the time spent down (the delays so far), never past the cap.
+ */
+async function serverRestart(): Promise<void> {
+  const own = await PrivateAdbServer.start();
+  const harness = createPoller({ servers: [own.address], pollIntervalMs: POLL_MS, requestTimeoutMs: 1000 });
+  await harness.supervisor.start();
+  const status = (s: Snapshot) => s.servers[0].status;
+  const recoveries: number[] = [];
+  let withinBackoff = 0;
+  const runs = Math.max(5, Math.round(RUNS / 3));
+  try {
+    await waitForSnapshot(harness.supervisor, (s) => status(s) === 'connected', 5000);
+    for (let i = 0; i < runs; i++) {
+      const killedAt = performance.now();
+      await own.kill();
+      await waitForSnapshot(harness.supervisor, (s) => status(s) === 'unreachable', 5000);
+      // Down for a different time each run, so retries land at different points of the backoff.
+      await settle(Math.random() * 2000);
+      await own.restart();
+      const upAt = performance.now();
+      await waitForSnapshot(harness.supervisor, (s) => status(s) === 'connected', 15_000);
+      const recovery = performance.now() - upAt;
+      recoveries.push(recovery);
+      const bound = Math.min(RECONNECT_BACKOFF.maxMs, Math.max(RECONNECT_BACKOFF.initialMs * 2, 2 * (upAt - killedAt))) + 750;
+      if (recovery <= bound) withinBackoff++;
+    }
+  } finally {
+    await harness.supervisor.dispose();
+    await own.stop();
+  }
+  row(
+    'adb server restarted: connected again after it answers (median / p95)',
+    medP95(recoveries),
+    `reconnect backoff ${RECONNECT_BACKOFF.initialMs} ms doubling to ${RECONNECT_BACKOFF.maxMs} ms`,
+    'every run within its backoff step + 750 ms',
+    withinBackoff === runs,
+  );
 }
 
 function probe(mode: 'poller' | 'empty', address: string): Promise<{ addedRssMb: number; cpuPercent: number }> {
@@ -332,15 +374,7 @@ async function burst(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
   const serials = sims.map((sim) => `127.0.0.1:${sim.port}`);
   const allReady = (s: Snapshot) => serials.every((serial) => deviceIn(s, serial)?.state === 'device');
   const seenByPoller = waitForSnapshot(harness.supervisor, allReady, 60_000).then(() => performance.now());
-  const rawAll = new Promise<number>((resolve) => {
-    const check = () => {
-      if (serials.every((serial) => raw.states.get(serial) === 'device')) {
-        raw.off('list', check);
-        resolve(performance.now());
-      }
-    };
-    raw.on('list', check);
-  });
+  const rawAll = raw.waitForList((states) => serials.every((serial) => states.get(serial) === 'device'), 60_000);
   const messagesBefore = harness.snapshots.length;
   await Promise.all(sims.map((sim) => adb.connect(sim.port)));
   const lastAttach = performance.now();
@@ -352,7 +386,7 @@ async function burst(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
   row(
     `${BURST} devices attached in a burst: all shown after the last attach`,
     `${ms(pollerAt - lastAttach)} (${messages} snapshot messages)`,
-    `${ms(rawAt - lastAttach)} (raw track-devices socket)`,
+    `${ms((rawAt ?? NaN) - lastAttach)} (raw track-devices socket)`,
     '<= 500 ms',
     pollerAt - lastAttach <= 500,
   );
@@ -362,16 +396,13 @@ async function burst(adb: PrivateAdbServer, lab: SimulatedLab): Promise<void> {
   await Promise.all(serials.map((serial) => adb.disconnect(serial)));
 }
 
-function settle(msToWait: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, msToWait));
-}
-
 async function main(): Promise<void> {
   const [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
   try {
     if (ONLY.has('appear')) await deviceAppears(adb, lab);
     if (ONLY.has('vanish')) await tcpDeviceVanishes(adb, lab);
     if (ONLY.has('lifecycle')) await lifecycle(adb);
+    if (ONLY.has('restart')) await serverRestart();
     if (ONLY.has('resources')) await memoryAndIdleCpu(adb, lab);
     if (ONLY.has('burst')) await burst(adb, lab);
   } finally {

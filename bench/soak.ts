@@ -7,13 +7,15 @@
 //   SOAK_RESTART_SECONDS (adb server restart period, default 60)
 // Exits 1 when a figure grows past its limit, the worker failed, or something was left behind.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { activeHandles, connectionsTo, createPoller } from '../test/adb/pollerHarness';
-import { PrivateAdbServer } from '../test/adb/privateAdbServer';
-import { SimDeviceInfo, SimulatedLab } from '../test/sim/labClient';
+import { PrivateAdbServer } from '../lab/adbServerProcess';
+import { createPoller, waitForSnapshot } from '../lab/pollerHarness';
+import { activeHandles, connectionsTo } from '../lab/resources';
+import { SimDeviceInfo, SimulatedLab } from '../lab/sim/labClient';
 import { WakeableSleep } from '../src/common/backoff';
-import { hookedWorker, workerHeapUsage } from '../test/support/workerHooks';
+import { hookedWorker, workerHeapUsage } from '../lab/workerHooks';
 
 // Before any worker exists: workers then get gc() too, which the test-heap hook calls first.
 v8.setFlagsFromString('--expose-gc');
@@ -42,8 +44,6 @@ interface Sample {
   churn: number;
   restarts: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<number> {
   const [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
@@ -136,12 +136,9 @@ async function main(): Promise<number> {
   }
 
   // The final list is right: every device back, with details.
-  const deadline = performance.now() + 15_000;
-  while (performance.now() < deadline) {
-    const snapshot = supervisor.snapshot;
-    if (snapshot && snapshot.devices.length === DEVICES && snapshot.devices.every((d) => d.state === 'device' && d.details)) break;
-    await sleep(100);
-  }
+  await waitForSnapshot(supervisor, (s) => s.devices.length === DEVICES && s.devices.every((d) => d.state === 'device' && d.details), 15_000, 'the final list').catch(
+    () => undefined,
+  );
   const finalSnapshot = supervisor.snapshot;
   const finalOk = !!finalSnapshot && finalSnapshot.devices.length === DEVICES && finalSnapshot.devices.every((d) => d.state === 'device' && d.details !== undefined);
   const state = supervisor.state;

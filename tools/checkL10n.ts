@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { projectRoot } from '../test/vscode/runner/codeServer';
+import { projectRoot } from '../lab/vscode/codeServer';
 
 const LOCALE = 'zh-cn';
 

@@ -12,10 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { adbServerWithDevices, RunningLab, startLab } from './simulatedLab';
-import { cleanupOnExit, CodeServer, startCodeServer } from '../test/vscode/runner/codeServer';
-import { installCodeServer } from '../test/vscode/runner/installCodeServer';
-import { launchChromium, openWorkbench } from '../test/vscode/runner/runSuite';
-import { waitForStatus } from '../test/vscode/ui/workbenchDriver';
+import { cleanupOnExit, CodeServer, startCodeServer } from '../lab/vscode/codeServer';
+import { installCodeServer } from '../lab/vscode/installCodeServer';
+import { launchChromium, openWorkbench } from '../lab/vscode/browser';
+import { waitForStatus } from '../lab/vscode/workbenchDriver';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const VSIX = path.join(ROOT, 'android-device-watcher.vsix');

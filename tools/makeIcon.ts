@@ -6,7 +6,7 @@ import * as fs from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium } from 'playwright-core';
-import { projectRoot } from '../test/vscode/runner/codeServer';
+import { projectRoot } from '../lab/vscode/codeServer';
 
 const ICON_SIZE = 128;
 

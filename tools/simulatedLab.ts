@@ -1,11 +1,11 @@
-// Starts the simulated device lab (test/sim/cli.ts) in its own process with a private adb server,
+// Starts the simulated device lab (lab/cli.ts) in its own process with a private adb server,
 // for the demo and the terminal watcher. Ctrl-C-safe: stopLab() disconnects and stops it all.
 
 import { ChildProcess, fork } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
-const LAB_CLI = path.resolve(__dirname, '..', 'test', 'sim', 'cli.js');
+const LAB_CLI = path.resolve(__dirname, '..', 'lab', 'cli.js');
 
 export interface RunningLab {
   /** The private adb server's port. */

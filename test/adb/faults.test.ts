@@ -1,20 +1,23 @@
 // Faults the watcher must survive for days inside every VS Code window, on the real worker bundle:
 // a real adb server killed and restarted over and over, servers that are silent, slow, cut off or
 // not adb at all, a worker that runs out of memory, and devices flapping many times a second.
-// Each test asserts a bound (time, sockets, snapshots, heap) and that nothing went unhandled.
+// Each test asserts the outcome and a bound on what is left (sockets, snapshots, heap) and that
+// nothing went unhandled; how fast the watcher recovers is the benchmark's figure (npm run bench).
 
 import * as assert from 'node:assert/strict';
+import { setTimeout as letTimePass } from 'node:timers/promises';
 import * as v8 from 'node:v8';
-import { startHttpServer, startSilentServer } from './fakeServers';
-import { letTimePass, ProblemSpy } from './faultWatch';
-import { HostileServer, startHalfReplyServer, startSlowServer } from './hostileServer';
-import { activeHandles, connectionsTo, createPoller, deviceIn, Harness, waitForSnapshot, waitForState } from './pollerHarness';
-import { inTurn, PrivateAdbServer } from './privateAdbServer';
-import { RawTracker } from './rawTracker';
-import { hookedWorker, sendLeak, workerHeapUsage } from '../support/workerHooks';
-import { SimulatedLab } from '../sim/labClient';
-import { RECONNECT_BACKOFF } from '../../src/poller/serverWatcher';
+import { inTurn } from '../../lab/adbHostClient';
+import { createPoller, deviceIn, Harness, waitForSnapshot, waitForState } from '../../lab/pollerHarness';
+import { RawTracker } from '../../lab/rawTracker';
+import { activeHandles, connectionsTo } from '../../lab/resources';
+import { waitUntil } from '../../lab/wait';
+import { hookedWorker, sendLeak, workerHeapUsage } from '../../lab/workerHooks';
 import { Snapshot } from '../../src/shared/types';
+import { startHttpServer, startSilentServer } from '../support/fakeServers';
+import { HostileServer, startHalfReplyServer, startSlowServer } from '../support/hostileServer';
+import { useLab } from '../support/labFixture';
+import { ProblemSpy } from '../support/problemSpy';
 
 // Workers created from now on get `gc()`, which the worker's test-heap hook calls before it
 // measures: heap figures are then live data, not garbage waiting for a collection.
@@ -53,16 +56,10 @@ describe('faults the watcher survives (real worker)', function () {
   });
 
   describe('the adb server killed and restarted while watching', () => {
-    let adb: PrivateAdbServer;
-    let lab: SimulatedLab;
-    before(async () => {
-      [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
-    });
-    after(async () => {
-      await Promise.all([adb?.stop(), lab?.close()]);
-    });
+    const fixture = useLab();
 
-    it('goes unreachable and back to connected ten times, each recovery within its backoff, with nothing left behind', async () => {
+    it('goes unreachable and back to connected ten times, with nothing left behind', async () => {
+      const { adb, lab } = fixture;
       await null; // mocha arms the test's own timer once the test returns its promise: count after it
       const handlesBefore = activeHandles();
       harness = createPoller({ servers: [adb.address], pollIntervalMs: 200, requestTimeoutMs: 1000 });
@@ -74,9 +71,7 @@ describe('faults the watcher survives (real worker)', function () {
       const connectionsBefore = await connectionsTo(adb.port);
       assert.ok(connectionsBefore >= 1 && connectionsBefore <= 2, `${connectionsBefore} connections while running`);
 
-      const recoveries: number[] = [];
       for (let round = 0; round < 10; round++) {
-        const killedAt = performance.now();
         await adb.kill();
         const down = await waitForSnapshot(supervisor, (s) => serverOf(s).status === 'unreachable', 3000, `unreachable (round ${round})`);
         assert.match(serverOf(down).error ?? '', /connection refused|closed/);
@@ -84,15 +79,7 @@ describe('faults the watcher survives (real worker)', function () {
         // A different down time each round, so that retries land at different points of the backoff.
         await letTimePass(50 * round);
         await adb.restart();
-        const upAt = performance.now();
-        const downMs = upAt - killedAt;
-        await waitForSnapshot(supervisor, (s) => serverOf(s).status === 'connected', 10_000, `connected again (round ${round})`);
-        const recovery = performance.now() - upAt;
-        recoveries.push(Math.round(recovery));
-        // Retries come at 250 ms doubling to 5 s, so the next one is at most about the time
-        // already spent down (the sum of the delays so far), and never more than the cap.
-        const bound = Math.min(RECONNECT_BACKOFF.maxMs, Math.max(RECONNECT_BACKOFF.initialMs * 2, 2 * downMs)) + 750;
-        assert.ok(recovery <= bound, `round ${round}: recovered ${recovery.toFixed(0)} ms after the server came back (bound ${bound.toFixed(0)} ms)`);
+        await waitForSnapshot(supervisor, (s) => serverOf(s).status === 'connected', 15_000, `connected again (round ${round})`);
       }
       assert.deepEqual(harness.states, ['starting', 'running'], 'the worker itself never failed');
 
@@ -101,7 +88,6 @@ describe('faults the watcher survives (real worker)', function () {
       await waitForSnapshot(supervisor, (s) => deviceIn(s, serial)?.state === 'device', 5000, 'the device after the last restart');
       const connectionsAfter = await connectionsTo(adb.port);
       assert.ok(connectionsAfter <= 2, `${connectionsAfter} connections after ten restarts (${connectionsBefore} before)`);
-      console.log(`      recoveries after restart (ms): ${recoveries.join(', ')}`);
 
       await supervisor.dispose();
       assert.equal(await connectionsTo(adb.port), 0, 'no connection after dispose');
@@ -128,13 +114,10 @@ describe('faults the watcher survives (real worker)', function () {
       return harness;
     }
 
-    /** Unreachable with `error` within the request timeout (plus slack), and never many sockets. */
+    /** Unreachable with `error` (for a mute server: the request timeout's), and never many sockets. */
     async function expectUnreachable(port: number, error: RegExp): Promise<void> {
-      const started = performance.now();
-      const down = await waitForSnapshot(harness!.supervisor, (s) => serverOf(s).status === 'unreachable', TIMEOUT_MS + 2000, 'unreachable');
-      const took = performance.now() - started;
+      const down = await waitForSnapshot(harness!.supervisor, (s) => serverOf(s).status === 'unreachable', 10_000, 'unreachable');
       assert.match(serverOf(down).error ?? '', error);
-      assert.ok(took < TIMEOUT_MS + 1500, `unreachable after ${took.toFixed(0)} ms with a ${TIMEOUT_MS} ms timeout`);
       // Several poll intervals and reconnect rounds: no pile-up of sockets.
       const peak = await peakConnectionsTo(port, 8 * POLL_MS);
       assert.ok(peak <= 2, `${peak} connections open at once`);
@@ -183,11 +166,12 @@ describe('faults the watcher survives (real worker)', function () {
       const snapshot = await waitForSnapshot(harness!.supervisor, (s) => serverOf(s).status === 'connected' && s.devices.length === 1, 5000, 'connected');
       assert.equal(snapshot.devices[0].serial, 'emulator-5554');
       slow.resetPeak();
-      const polls = slow.requests.filter((r) => r === 'host:devices-l').length;
-      await letTimePass(8 * POLL_MS);
+      const polls = () => slow.requests.filter((r) => r === 'host:devices-l').length;
+      const pollsBefore = polls();
+      // No event says a poll arrived: watch the fake's request log.
+      await waitUntil(() => polls() - pollsBefore >= 3, 15_000, 'three more polls');
       // One stream and at most one poll in flight; each poll waits for the last to finish.
       assert.ok(slow.peakConnections() <= 2, `${slow.peakConnections()} connections at once`);
-      assert.ok(slow.requests.filter((r) => r === 'host:devices-l').length - polls >= 2, 'polls went on');
       assert.equal(serverOf(harness!.supervisor.snapshot!).status, 'connected');
     });
   });
@@ -222,16 +206,10 @@ describe('faults the watcher survives (real worker)', function () {
   });
 
   describe('devices flapping many times a second', () => {
-    let adb: PrivateAdbServer;
-    let lab: SimulatedLab;
-    before(async () => {
-      [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
-    });
-    after(async () => {
-      await Promise.all([adb?.stop(), lab?.close()]);
-    });
+    const fixture = useLab();
 
     it('coalesces snapshots, keeps the worker heap flat, and ends with the right list', async () => {
+      const { adb, lab } = fixture;
       const COALESCE_MS = 50;
       const FLAP_FOR_MS = 4000;
       const FLAP_PAUSE_MS = 40;
@@ -298,7 +276,7 @@ describe('faults the watcher survives (real worker)', function () {
       const changes = flaps * 3;
       const perSecond = snapshots / seconds;
       console.log(`      ${flaps} flaps (${(flaps / seconds).toFixed(0)}/s, >= ${changes} changes) -> ${snapshots} snapshots (${perSecond.toFixed(0)}/s); worker heap ${heaps.map((h) => (h / MB).toFixed(1)).join(' ')} MB`);
-      assert.ok(flaps / seconds >= 5, `only ${flaps} flaps in ${seconds.toFixed(1)} s`);
+      assert.ok(flaps >= sims.length, `only ${flaps} flaps`);
       assert.ok(snapshots < changes, `${snapshots} snapshots for ${changes} changes: not coalesced`);
       // A token bucket: a burst of 8, then at most one snapshot per coalesceMs window (a timer
       // that fires a hair early spends its window rather than sending two).

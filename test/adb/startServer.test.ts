@@ -8,9 +8,10 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ProblemSpy, waitUntil } from './faultWatch';
-import { createPoller, Harness, waitForSnapshot } from './pollerHarness';
-import { findFreePort } from './privateAdbServer';
+import { createPoller, Harness, waitForSnapshot } from '../../lab/pollerHarness';
+import { findFreePort } from '../../lab/ports';
+import { waitUntil } from '../../lab/wait';
+import { ProblemSpy } from '../support/problemSpy';
 import { START_SERVER_DEADLINE_FACTOR } from '../../src/poller/adbServerClient';
 
 const TIMEOUT_MS = 200;

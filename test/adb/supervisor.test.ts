@@ -8,12 +8,13 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSilentServer, FakeServer } from './fakeServers';
-import { connectionsTo, createPoller, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } from './pollerHarness';
-import { PrivateAdbServer } from './privateAdbServer';
+import { startSilentServer, FakeServer } from '../support/fakeServers';
+import { createPoller, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } from '../../lab/pollerHarness';
+import { connectionsTo } from '../../lab/resources';
+import { PrivateAdbServer } from '../../lab/adbServerProcess';
 import { DisposedError, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';
 import { MADE_BY_SUPERVISOR, ResourceTracker } from '../support/resourceTracker';
-import { hookedWorker, sendBusyLoop } from '../support/workerHooks';
+import { hookedWorker, sendBusyLoop } from '../../lab/workerHooks';
 
 describe('poller supervisor (real worker, real adb server)', function () {
   let adb: PrivateAdbServer;

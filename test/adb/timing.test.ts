@@ -6,13 +6,14 @@
 
 import * as assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { AdbProxy } from './adbProxy';
-import { startHttpServer } from './fakeServers';
-import { letTimePass, ProblemSpy, waitUntil } from './faultWatch';
-import { deviceLine, HostileServer, startHostileServer } from './hostileServer';
-import { createPoller, deviceIn, Harness, waitForSnapshot, WORKER_SCRIPT } from './pollerHarness';
-import { PrivateAdbServer } from './privateAdbServer';
-import { SimulatedLab } from '../sim/labClient';
+import { AdbProxy } from '../../lab/adbProxy';
+import { setTimeout as letTimePass } from 'node:timers/promises';
+import { createPoller, deviceIn, Harness, waitForSnapshot, WORKER_SCRIPT } from '../../lab/pollerHarness';
+import { waitUntil } from '../../lab/wait';
+import { startHttpServer } from '../support/fakeServers';
+import { deviceLine, HostileServer, startHostileServer } from '../support/hostileServer';
+import { useLab } from '../support/labFixture';
+import { ProblemSpy } from '../support/problemSpy';
 import { HandleWatch } from '../support/handleWatch';
 import { DevicePoller } from '../../src/poller/devicePoller';
 import { WorkerData, WorkerMessage } from '../../src/poller/protocol';
@@ -22,24 +23,19 @@ const serverOf = (snapshot: Snapshot): ServerState => snapshot.servers[0];
 
 describe('timing against a real adb server (real worker)', function () {
   this.timeout(30_000);
-  let adb: PrivateAdbServer;
-  let lab: SimulatedLab;
+  const fixture = useLab();
   let serial: string;
   let proxy: AdbProxy | undefined;
   let harness: Harness | undefined;
   let spy: ProblemSpy;
 
   before(async () => {
-    [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
-    serial = await adb.connect((await lab.addDevice()).port);
-    await adb.waitForDevice(serial, 'device', 5000);
-  });
-  after(async () => {
-    await Promise.all([adb?.stop(), lab?.close()]);
+    serial = (await fixture.attach()).serial;
+    await fixture.adb.waitForDevice(serial, 'device', 5000);
   });
   beforeEach(async () => {
     spy = new ProblemSpy();
-    proxy = await AdbProxy.start(adb.port);
+    proxy = await AdbProxy.start(fixture.adb.port);
   });
   afterEach(async () => {
     try {
@@ -80,7 +76,7 @@ describe('timing against a real adb server (real worker)', function () {
     // Each poll is sent after the last one ran out of its deadline: three in a row have.
     await proxy!.requestCount('host:devices-l', held + 4, 10_000);
     // The push stream still works: a device attached now is seen through it.
-    const second = await adb.connect((await lab.addDevice()).port);
+    const second = await fixture.adb.connect((await fixture.lab.addDevice()).port);
     await waitForSnapshot(harness.supervisor, (s) => deviceIn(s, second)?.state === 'device', 5000, 'a device pushed while polls hang');
     proxy!.plan = () => 'pass';
     await waitUntil(() => harness!.logs.some((text) => text.endsWith('answers polls again')), 5000, 'polls answered again');
@@ -90,7 +86,7 @@ describe('timing against a real adb server (real worker)', function () {
     }
     const warnings = harness.logs.filter((text) => text.includes(`did not answer within ${TIMEOUT_MS} ms; its device stream is open`));
     assert.equal(warnings.length, 1, harness.logs.join('\n'));
-    await adb.disconnect(second);
+    await fixture.adb.disconnect(second);
   });
 
   describe('a broken server does not flap', () => {

@@ -4,7 +4,7 @@
 // Expects `npm run build` and `npx tsc -p .` to have run.
 import { runTests } from '@vscode/test-electron';
 import * as path from 'path';
-import { projectRoot } from './codeServer';
+import { projectRoot } from '../../../lab/vscode/codeServer';
 
 async function main(): Promise<void> {
   const root = projectRoot();

@@ -4,115 +4,28 @@
 //  2. "UI" mocha tests (out/test/vscode/ui/*.test.js) that run in this process and drive the same
 //     workbench like a user, through the page that uiTestContext() hands them.
 // Expects `npm run build` and `npx tsc -p .` to have run; installs code-server on first use.
-import { rmSync } from 'fs';
 import * as fs from 'fs/promises';
 import Mocha from 'mocha';
-import * as os from 'os';
 import * as path from 'path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import * as util from 'util';
-import { cleanupOnExit, projectRoot, startCodeServer, type CodeServer } from './codeServer';
-import { installCodeServer } from './installCodeServer';
-import { PrivateAdbServer } from '../../adb/privateAdbServer';
+import { PrivateAdbServer } from '../../../lab/adbServerProcess';
+import { extensionDevelopmentPayload, launchChromium, loadWorkbench, newBrowserPage, openWorkbench, type OpenWorkbenchOptions } from '../../../lab/vscode/browser';
+import { projectRoot, startCodeServer, type CodeServer } from '../../../lab/vscode/codeServer';
+import { installCodeServer } from '../../../lab/vscode/installCodeServer';
+import { stopAll } from '../../support/started';
 
 const root = projectRoot();
 const inHostSuiteIndex = path.join(root, 'out', 'test', 'vscode', 'suite', 'index.js');
 const uiTestsDir = path.join(root, 'out', 'test', 'vscode', 'ui');
 const resultsDir = path.join(root, 'test-results');
 const overallTimeoutMs = Number(process.env.ADW_VSCODE_TEST_TIMEOUT_MS) || 180_000;
-// Forwards code-server's log and the browser console too, for when the workbench itself misbehaves.
+// Forwards code-server's log (and, in lab/vscode/browser.ts, the browser console) for when the workbench itself misbehaves.
 const verbose = process.env.ADW_VSCODE_TEST_VERBOSE === '1';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox', // runs as root in CI containers
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Debian's chromium (playwright-core brings no browser of its own), headless, with a throw-away HOME. */
-export async function launchChromium(): Promise<Browser> {
-  // Chromium writes crash-report and dconf state under HOME even with Playwright's temp profile.
-  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-chromium-home-'));
-  const removeHome = (): void => rmSync(home, { recursive: true, force: true });
-  let unregisterHome = cleanupOnExit(removeHome);
-  try {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-      // exitOnSignals() turns signals into process.exit, and Playwright kills its browser on exit.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
-    // Again, now after Playwright's own exit handler: the browser dies before its HOME is removed.
-    unregisterHome();
-    unregisterHome = cleanupOnExit(removeHome);
-    browser.once('disconnected', () => {
-      removeHome();
-      unregisterHome();
-    });
-    return browser;
-  } catch (error) {
-    removeHome();
-    unregisterHome();
-    throw error;
-  }
-}
 
 interface TestCounts {
   passed: number;
   failed: number;
-}
-
-export type LaunchArguments = ReadonlyArray<readonly [string, string]>;
-
-/** The workbench's launch arguments that load this repo as the extension under development. */
-export function extensionDevelopmentPayload(server: CodeServer, extra: LaunchArguments = []): LaunchArguments {
-  return [['extensionDevelopmentPath', server.remoteUri(root)], ['skipWelcome', 'true'], ...extra];
-}
-
-export interface OpenWorkbenchOptions {
-  folder?: string;
-  /** Defaults to extensionDevelopmentPayload(server): the workbench with this extension loaded. */
-  payload?: LaunchArguments;
-  /** Runs before navigation: the place for page.exposeFunction and listeners. */
-  beforeNavigate?: (page: Page) => Promise<void>;
-}
-
-/**
- * Opens the workbench in a fresh browser context and resolves once its status bar is visible.
- * For outer (UI) tests that click around; close the page's context when done.
- */
-export async function openWorkbench(browser: Browser, server: CodeServer, options: OpenWorkbenchOptions = {}): Promise<Page> {
-  const page = await newBrowserPage(browser);
-  try {
-    await loadWorkbench(page, server, options);
-    return page;
-  } catch (error) {
-    await page.context().close();
-    throw error;
-  }
-}
-
-/** A page in its own browser context (own storage: each workbench starts from the same state). */
-async function newBrowserPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  if (verbose) {
-    page.on('console', (message) => process.stderr.write(`[browser ${message.type()}] ${message.text()}\n`));
-  }
-  return page;
-}
-
-async function loadWorkbench(page: Page, server: CodeServer, options: OpenWorkbenchOptions): Promise<void> {
-  await options.beforeNavigate?.(page);
-  await page.goto(server.workbenchUrl({ folder: options.folder, payload: options.payload ?? extensionDevelopmentPayload(server) }));
-  await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,6 +108,8 @@ async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbS
 
 function uiTestMocha(testFiles: readonly string[], workbench: Page): Mocha {
   const mocha = new Mocha({ ui: 'bdd', timeout: 20_000, color: false });
+  // Whatever a suite started and did not stop (its `before` failed midway): stopped at the end.
+  mocha.suite.afterAll('stop what the tests started', stopAll);
   // Each failing UI test leaves a screenshot of the workbench as it was.
   mocha.suite.afterEach(async function screenshotOnFailure(this: Mocha.Context) {
     if (this.currentTest?.state === 'failed') {

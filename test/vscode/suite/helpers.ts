@@ -1,10 +1,19 @@
 // Shared by the in-host tests: the extension's public API and event-driven waits on it.
 
 import * as vscode from 'vscode';
+import { AdbHostClient } from '../../../lab/adbHostClient';
+import { waitUntil } from '../../../lab/wait';
 import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
 
 export const EXTENSION_ID = 'android-device-watcher.android-device-watcher';
 export const SECTION = 'androidDeviceWatcher';
+
+/** The run's private adb server, which the extension under test watches (the runner passes its port). */
+export function runAdbServer(): AdbHostClient {
+  const port = Number(process.env.ANDROID_ADB_SERVER_PORT);
+  if (!(port > 0)) throw new Error('the runner passes its private adb server in ANDROID_ADB_SERVER_PORT');
+  return new AdbHostClient(port);
+}
 
 export async function activeApi(): Promise<AndroidDeviceWatcherApi> {
   const extension = vscode.extensions.getExtension<AndroidDeviceWatcherApi>(EXTENSION_ID)!;
@@ -12,19 +21,9 @@ export async function activeApi(): Promise<AndroidDeviceWatcherApi> {
 }
 
 /** Resolves when `predicate` holds, checked now and on every API event; rejects after `timeoutMs`. */
-export function until(api: AndroidDeviceWatcherApi, predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  if (predicate()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const subscriptions: vscode.Disposable[] = [];
-    const finish = (error?: Error) => {
-      clearTimeout(timer);
-      subscriptions.forEach((s) => s.dispose());
-      if (error) reject(error);
-      else resolve();
-    };
-    const check = () => predicate() && finish();
-    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state ${api.pollerState}, devices ${JSON.stringify(api.devices.map((d) => [d.serial, d.state]))}`)), timeoutMs);
-    subscriptions.push(api.onDidChangeDevices(check), api.onDidChangePollerState(check), api.onDidChangeSelectedDevice(check));
+export async function until(api: AndroidDeviceWatcherApi, predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  await waitUntil(predicate, timeoutMs, what, {
+    on: [api.onDidChangeDevices, api.onDidChangePollerState, api.onDidChangeSelectedDevice],
+    explain: () => `state ${api.pollerState}, devices ${JSON.stringify(api.devices.map((d) => [d.serial, d.state]))}`,
   });
 }
-

@@ -4,10 +4,13 @@
 import * as fs from 'fs/promises';
 import Mocha from 'mocha';
 import * as path from 'path';
+import { stopAll } from '../../support/started';
 
 export async function run(): Promise<void> {
   // Color off: the output is forwarded as plain text by the runner.
   const mocha = new Mocha({ ui: 'bdd', timeout: 20_000, color: false });
+  // Whatever a suite started and did not stop (its `before` failed midway): stopped at the end.
+  mocha.suite.afterAll('stop what the tests started', stopAll);
   const testFiles = (await fs.readdir(__dirname)).filter((name) => name.endsWith('.test.js')).sort();
   if (testFiles.length === 0) {
     throw new Error(`no *.test.js next to ${__filename}: run \`npx tsc -p .\` first`);

@@ -7,50 +7,27 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { AdbHostClient } from '../../adb/privateAdbServer';
-import { SimulatedLab } from '../../sim/labClient';
 import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
 import type { Device } from '../../../src/shared/types';
-import { activeApi, SECTION, until } from './helpers';
 import type { PollerState } from '../../../src/supervisor/pollerSupervisor';
+import { useLab } from '../../support/labFixture';
+import { activeApi, runAdbServer, SECTION, until } from './helpers';
 
 const deviceBySerial = (api: AndroidDeviceWatcherApi, serial: string): Device | undefined => api.devices.find((d) => d.serial === serial);
 
 describe('device watcher in the real extension host', () => {
+  const fixture = useLab({ server: runAdbServer });
   let api: AndroidDeviceWatcherApi;
-  let lab: SimulatedLab;
-  let adb: AdbHostClient;
-  const attached: string[] = [];
 
   before(async () => {
-    const port = Number(process.env.ANDROID_ADB_SERVER_PORT);
-    assert.ok(port > 0, 'the runner passes its private adb server in ANDROID_ADB_SERVER_PORT');
-    adb = new AdbHostClient(port);
-    lab = await SimulatedLab.start();
     api = await activeApi();
   });
-  after(async () => {
-    for (const serial of attached) await adb.disconnect(serial).catch(() => undefined);
-    await lab?.close();
-  });
 
-  async function attach(options: Parameters<SimulatedLab['addDevice']>[0] = {}): Promise<string> {
-    const sim = await lab.addDevice(options);
-    const serial = await adb.connect(sim.port);
-    attached.push(serial);
-    return serial;
-  }
+  const attach = async (options: Parameters<typeof fixture.attach>[0] = {}) => (await fixture.attach(options)).serial;
 
   it('activates quickly and watches the adb server of ANDROID_ADB_SERVER_PORT', async () => {
     await until(api, () => api.pollerState === 'running' && api.servers.some((s) => s.status === 'connected'), 10_000, 'running and connected');
     assert.deepEqual(api.servers.map((s) => s.address), [`127.0.0.1:${process.env.ANDROID_ADB_SERVER_PORT}`]);
-  });
-
-  it('registers every command', async () => {
-    const all = await vscode.commands.getCommands(true);
-    for (const id of ['pickDevice', 'refresh', 'pause', 'resume', 'start', 'stop', 'kill', 'restart', 'showLog', 'copySelectedSerial', 'openShell', 'selectedSerial']) {
-      assert.ok(all.includes(`${SECTION}.${id}`), `${SECTION}.${id} is registered`);
-    }
   });
 
   it('reports an attached device through the API, with its details, and selects it when nothing was selected', async () => {
@@ -65,10 +42,10 @@ describe('device watcher in the real extension host', () => {
     const selectedSerial = api.selectedDevice!.serial;
     const other = await attach();
     await until(api, () => deviceBySerial(api, other)?.state === 'device', 10_000, 'second device');
-    await adb.disconnect(selectedSerial);
+    await fixture.adb.disconnect(selectedSerial);
     await until(api, () => api.selectedDevice?.present === false, 10_000, 'selected device disconnected');
     assert.equal(api.selectedDevice?.serial, selectedSerial, 'never switched silently to another device');
-    await adb.connect(Number(selectedSerial.split(':')[1]));
+    await fixture.adb.connect(Number(selectedSerial.split(':')[1]));
     await until(api, () => api.selectedDevice?.present === true && api.selectedDevice.ready, 10_000, 'selected device back');
     assert.equal(api.selectedDevice?.serial, selectedSerial);
   });

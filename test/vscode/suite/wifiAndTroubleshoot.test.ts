@@ -3,32 +3,24 @@
 
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { AdbHostClient, findFreePort } from '../../adb/privateAdbServer';
-import { SimulatedLab } from '../../sim/labClient';
+import { findFreePort } from '../../../lab/ports';
 import type { CommandResult } from '../../../src/shared/types';
-import { activeApi, SECTION, until } from './helpers';
+import { useLab } from '../../support/labFixture';
+import { activeApi, runAdbServer, SECTION, until } from './helpers';
 
 describe('Wi-Fi connect and Troubleshoot in the real extension host', () => {
-  let lab: SimulatedLab;
-  let adb: AdbHostClient;
-  const cleanup: string[] = [];
+  const fixture = useLab({ server: runAdbServer });
 
   before(async () => {
-    adb = new AdbHostClient(Number(process.env.ANDROID_ADB_SERVER_PORT));
-    lab = await SimulatedLab.start();
     const api = await activeApi();
     await until(api, () => api.pollerState === 'running' && api.servers.every((s) => s.status === 'connected'), 10_000, 'running');
-  });
-  after(async () => {
-    for (const serial of cleanup) await adb.disconnect(serial).catch(() => undefined);
-    await lab?.close();
   });
 
   it('connects a device over Wi-Fi without a refresh, and disconnects it from its row command', async () => {
     const api = await activeApi();
-    const sim = await lab.addDevice();
+    const sim = await fixture.lab.addDevice();
     const serial = `127.0.0.1:${sim.port}`;
-    cleanup.push(serial);
+    fixture.detachAfter(serial);
     const connected = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.connectWifi`, serial);
     assert.deepEqual(connected, { ok: true, message: `connected to ${serial}` });
     await until(api, () => api.devices.some((d) => d.serial === serial && d.state === 'device'), 5000, 'the Wi-Fi device');
@@ -48,10 +40,10 @@ describe('Wi-Fi connect and Troubleshoot in the real extension host', () => {
 
   it('writes a Troubleshoot report with adb, its version, each server and each device with its fix', async () => {
     const api = await activeApi();
-    const sim = await lab.addDevice({ state: 'unauthorized' });
+    const sim = await fixture.lab.addDevice({ state: 'unauthorized' });
     const serial = `127.0.0.1:${sim.port}`;
-    cleanup.push(serial);
-    await adb.connect(sim.port).catch(() => undefined);
+    fixture.detachAfter(serial);
+    await fixture.adb.connect(sim.port).catch(() => undefined);
     await until(api, () => api.devices.some((d) => d.serial === serial && d.state === 'unauthorized'), 10_000, 'the unauthorized device');
     const document = await vscode.commands.executeCommand<vscode.TextDocument>(`${SECTION}.troubleshoot`);
     const text = document.getText();

@@ -3,11 +3,12 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { connectionsTo } from '../../adb/pollerHarness';
+import { connectionsTo } from '../../../lab/resources';
 import { activeApi, EXTENSION_ID } from './helpers';
 
 describe('deactivate', () => {
-  it('disposes the watcher well inside VS Code shutdown budget, leaving no connection behind', async () => {
+  // How long it takes is the benchmark's figure (dispose of a running watcher); here: what it leaves.
+  it('disposes the watcher, leaving no worker and no connection behind', async () => {
     const api = await activeApi();
     const port = Number(process.env.ANDROID_ADB_SERVER_PORT);
     assert.ok((await connectionsTo(port)) >= 1, 'the watcher holds its push stream while running');
@@ -15,10 +16,7 @@ describe('deactivate', () => {
     // The very module VS Code loaded (same require cache), so this is the host's own deactivate.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const module = require(path.join(extension.extensionPath, 'dist', 'extension.js')) as { deactivate(): Promise<void> | undefined };
-    const started = performance.now();
     await module.deactivate();
-    const took = performance.now() - started;
-    assert.ok(took < 2000, `deactivate took ${took.toFixed(0)} ms`);
     assert.equal(api.pollerState, 'disposed');
     assert.equal(await connectionsTo(port), 0, 'no adb connection left');
   });

@@ -5,10 +5,13 @@ import * as assert from 'node:assert/strict';
 import { promises as fs, watch } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as letTimePass } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import { SimulatedLab } from '../../sim/labClient';
+import { SimulatedLab } from '../../../lab/sim/labClient';
+import { useLab } from '../../support/labFixture';
+import { screenshotOnFailure } from '../../support/screenshotOnFailure';
 import { uiTestContext } from '../runner/runSuite';
-import { pickerRows, PICKER_ROWS, RESULTS, runCommand, STATUS_ITEM, statusText, waitForStatus } from './workbenchDriver';
+import { pickerRows, PICKER_ROWS, RESULTS, runCommand, STATUS_ITEM, statusText, waitForStatus } from '../../../lab/vscode/workbenchDriver';
 
 /** Typed into the settings editor along with each change: its bracket auto-closing would add a `}`. */
 const PLAIN_EDITOR = '"editor.autoClosingBrackets": "never", "editor.autoClosingQuotes": "never", "editor.autoSurround": "never"';
@@ -83,6 +86,7 @@ async function writeSettings(page: Page, json: string, where: 'user' | 'remote' 
 }
 
 describe('status bar and picker, driven like a user', function () {
+  const fixture = useLab({ server: () => uiTestContext().adb });
   let lab: SimulatedLab;
   /** A workbench on a fresh folder of its own: its selection starts empty, whatever ran before. */
   let page: Page;
@@ -95,17 +99,11 @@ describe('status bar and picker, driven like a user', function () {
   };
 
   before(async () => {
-    lab = await SimulatedLab.start();
+    lab = fixture.lab;
     page = await uiTestContext().openWorkbench({ folder: await freshFolder() });
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await fs.mkdir(RESULTS, { recursive: true });
-      await page.screenshot({ path: path.join(RESULTS, `ui-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-    }
-  });
+  screenshotOnFailure(() => page);
   after(async () => {
-    await lab?.close();
     for (const folder of folders) await fs.rm(folder, { recursive: true, force: true });
     if (figures.length > 0) {
       await fs.mkdir(RESULTS, { recursive: true });
@@ -114,7 +112,9 @@ describe('status bar and picker, driven like a user', function () {
     }
   });
 
-  it('shows the first device in the status bar after activation, with no "No devices" before it', async () => {
+  it('shows the first device in the status bar after activation, with no "No devices" before it', async function () {
+    // A whole new workbench loads first (up to 30 s on a busy machine); how soon is a figure, below.
+    this.timeout(60_000);
     const { adb, openWorkbench } = uiTestContext();
     const sim = await lab.addDevice({ model: 'Pixel_8', properties: { 'ro.product.manufacturer': 'Google', 'ro.product.model': 'Pixel 8' } });
     await adb.connect(sim.port);
@@ -234,7 +234,7 @@ describe('status bar and picker, driven like a user', function () {
     await waitForStatus(page, /SM-S918B/);
     // VS Code's web storage writes workspace state to IndexedDB after a short delay, with no
     // event to wait for; a user does not reload within it.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await letTimePass(1000);
     // Every text the status item shows in the reloaded window, from its first render.
     await page.addInitScript((selector) => {
       const texts: string[] = [];

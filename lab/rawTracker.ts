@@ -3,6 +3,7 @@
 
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
+import { waitUntil } from './wait';
 
 export class RawTracker extends EventEmitter {
   readonly states = new Map<string, string>();
@@ -27,23 +28,22 @@ export class RawTracker extends EventEmitter {
     });
   }
 
-  /** Resolves at the first update where the serial has `state` (undefined: not listed). */
+  /** The time of the first update where the serial has `state` (undefined: not listed); undefined after `timeoutMs`. */
   waitFor(serial: string, state: string | undefined, timeoutMs: number): Promise<number | undefined> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.states.get(serial) === state) {
-          done(performance.now());
-        }
-      };
-      const timer = setTimeout(() => done(undefined), timeoutMs);
-      const done = (at: number | undefined) => {
-        clearTimeout(timer);
-        this.off('list', check);
-        resolve(at);
-      };
-      this.on('list', check);
-      check();
-    });
+    return this.waitForList((states) => states.get(serial) === state, timeoutMs);
+  }
+
+  /** The time of the first update (or now) where the list satisfies `ready`; undefined after `timeoutMs`. */
+  waitForList(ready: (states: ReadonlyMap<string, string>) => boolean, timeoutMs: number): Promise<number | undefined> {
+    return waitUntil(() => ready(this.states) && performance.now(), timeoutMs, 'a device list', {
+      on: [(listener) => this.onList(listener)],
+    }).catch(() => undefined);
+  }
+
+  /** Calls `listener` after every list the server sends. */
+  onList(listener: () => void): { dispose(): void } {
+    this.on('list', listener);
+    return { dispose: () => this.off('list', listener) };
   }
 
   close(): void {

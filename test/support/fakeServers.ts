@@ -3,6 +3,7 @@
 
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { listenOnLoopback } from '../../lab/ports';
 
 export interface FakeServer {
   port: number;
@@ -52,16 +53,4 @@ async function serveOnLoopback(server: net.Server): Promise<FakeServer> {
       return closing;
     },
   };
-}
-
-/** Listens on a free loopback port; resolves with it. */
-export async function listenOnLoopback(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as net.AddressInfo).port;
 }

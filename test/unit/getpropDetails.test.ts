@@ -1,21 +1,8 @@
+// The getprop parser (detailsFromGetprop in src/poller/getprop.ts): the device details
+// the picker shows, from `getprop` output. Its properties under random input: parserProperties.test.ts.
+
 import * as assert from 'node:assert/strict';
 import { detailsFromGetprop } from '../../src/poller/getprop';
-import { parseServerAddress } from '../../src/shared/address';
-
-describe('adb server addresses', () => {
-  it('accepts host:port, [v6]:port and a bare port', () => {
-    assert.deepEqual(parseServerAddress('127.0.0.1:5037'), { host: '127.0.0.1', port: 5037 });
-    assert.deepEqual(parseServerAddress(' lab-host.local:5038 '), { host: 'lab-host.local', port: 5038 });
-    assert.deepEqual(parseServerAddress('[::1]:5037'), { host: '::1', port: 5037 });
-    assert.deepEqual(parseServerAddress('5037'), { host: '127.0.0.1', port: 5037 });
-  });
-
-  it('rejects malformed addresses', () => {
-    for (const bad of ['', 'host', 'host:', 'host:0', 'host:70000', 'a b:1', 'host:12ab', '; rm -rf /:5037']) {
-      assert.equal(parseServerAddress(bad), undefined, bad);
-    }
-  });
-});
 
 describe('device details from getprop', () => {
   it('reads the properties the picker shows', () => {

@@ -5,24 +5,24 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startHttpServer, startSilentServer } from './fakeServers';
-import { createPoller, deviceIn, Harness, waitForSnapshot } from './pollerHarness';
-import { findFreePort, PrivateAdbServer } from './privateAdbServer';
-import { SimulatedLab } from '../sim/labClient';
+import { PrivateAdbServer } from '../../lab/adbServerProcess';
+import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
+import { findFreePort } from '../../lab/ports';
+import { SimulatedLab } from '../../lab/sim/labClient';
 import { Snapshot } from '../../src/shared/types';
+import { startHttpServer, startSilentServer } from '../support/fakeServers';
+import { useLab } from '../support/labFixture';
 
 const POLL_MS = 300;
 
 describe('device poller (real adb server, simulated devices)', function () {
+  const fixture = useLab();
   let adb: PrivateAdbServer;
   let lab: SimulatedLab;
   let harness: Harness | undefined;
 
-  before(async () => {
-    [adb, lab] = await Promise.all([PrivateAdbServer.start(), SimulatedLab.start()]);
-  });
-  after(async () => {
-    await Promise.all([adb?.stop(), lab?.close()]);
+  before(() => {
+    ({ adb, lab } = fixture);
   });
   afterEach(async () => {
     await harness?.supervisor.dispose();
@@ -88,16 +88,15 @@ describe('device poller (real adb server, simulated devices)', function () {
     assert.equal(emptyUpdates.length, 0, 'a snapshot with nothing new was sent');
   });
 
-  it('sees an unplugged TCP device within one poll interval (the push stream alone waits 60 s)', async () => {
+  // How soon is the benchmark's figure ("TCP device vanishes"); here: that the poll sees it at all.
+  it('sees an unplugged TCP device through its poll (the push stream alone waits 60 s)', async () => {
     const { supervisor } = await watch();
     const sim = await lab.addDevice();
     const serial = await adb.connect(sim.port);
     await waitForSnapshot(supervisor, (s) => stateOf(s, serial) === 'device', 5000);
-    const unplugged = performance.now();
     await lab.unplug(sim.port);
-    await waitForSnapshot(supervisor, (s) => stateOf(s, serial) !== 'device', POLL_MS + 2000, 'device gone or offline');
-    const took = performance.now() - unplugged;
-    assert.ok(took <= POLL_MS + 250, `seen after ${took.toFixed(0)} ms with a ${POLL_MS} ms poll`);
+    // Well inside the 60 s the push stream alone would take.
+    await waitForSnapshot(supervisor, (s) => stateOf(s, serial) !== 'device', 10_000, 'device gone or offline');
     await adb.disconnect(serial);
   });
 
@@ -256,24 +255,7 @@ describe('device poller (real adb server, simulated devices)', function () {
       process.env.HOME = savedHome;
       await harness?.supervisor.dispose();
       harness = undefined;
-      const started = new PrivateAdbServerHandle(freePort, home);
-      await started.kill();
+      await PrivateAdbServer.adopt(freePort, home).stop();
     }
   });
 });
-
-/** Stops a server that the poller itself started, through the adb CLI, on that port only. */
-class PrivateAdbServerHandle {
-  constructor(
-    private readonly port: number,
-    private readonly home: string,
-  ) {}
-
-  async kill(): Promise<void> {
-    const { execFile } = await import('node:child_process');
-    await new Promise<void>((resolve) =>
-      execFile('adb', ['-P', String(this.port), 'kill-server'], { env: { ...process.env, HOME: this.home } }, () => resolve()),
-    );
-    await fs.rm(this.home, { recursive: true, force: true });
-  }
-}

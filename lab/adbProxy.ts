@@ -9,7 +9,7 @@
 
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import { listenOnLoopback } from './fakeServers';
+import { listenOnLoopback } from './ports';
 
 export type ReplyPlan = 'pass' | 'hold' | 'okay-only';
 

@@ -11,11 +11,15 @@ import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as letTimePass } from 'node:timers/promises';
 import type { Locator, Page } from 'playwright-core';
-import { HostileServer, startHalfReplyServer, startHostileServer } from '../../adb/hostileServer';
-import { SimulatedLab } from '../../sim/labClient';
+import { waitUntil } from '../../../lab/wait';
+import { HostileServer, startHalfReplyServer, startHostileServer } from '../../support/hostileServer';
+import { useLab } from '../../support/labFixture';
+import { screenshotOnFailure } from '../../support/screenshotOnFailure';
+import { StartedHere } from '../../support/started';
 import { uiTestContext } from '../runner/runSuite';
-import { PICKER_ROWS, RESULTS, runCommand, STATUS_ITEM } from './workbenchDriver';
+import { PICKER_ROWS, RESULTS, runCommand, STATUS_ITEM } from '../../../lab/vscode/workbenchDriver';
 
 const HOVER = '.monaco-hover, .workbench-hover';
 const HOSTILE_MODEL = '$(zap) <img src=x onerror=alert(1)> **bold** [link](command:workbench.action.quit)';
@@ -39,18 +43,10 @@ function assertLiteral(rendered: string, where: string): void {
   }
 }
 
-/** Waits until `condition()` holds: for a fake server's socket counts, which no event reports. */
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('hostile settings, device data and faults in the real workbench', function () {
   this.timeout(90_000);
-  let lab: SimulatedLab;
+  const fixture = useLab({ server: () => uiTestContext().adb });
+  const fakes = new StartedHere();
   let silent: HostileServer;
   let half: HostileServer;
   let folder: string;
@@ -62,12 +58,11 @@ describe('hostile settings, device data and faults in the real workbench', funct
 
   before(async () => {
     const { adb, openWorkbench } = uiTestContext();
-    [lab, silent, half] = await Promise.all([
-      SimulatedLab.start(),
+    [silent, half] = await fakes.startAll(
       // Accepts and answers nothing within any timeout: a wedged server.
-      startHostileServer({ delayMs: 10 * 60_000 }),
-      startHalfReplyServer(),
-    ]);
+      fakes.start('a silent fake adb server', startHostileServer({ delayMs: 10 * 60_000 }), (fake) => fake.close()),
+      fakes.start('a half-reply fake adb server', startHalfReplyServer(), (fake) => fake.close()),
+    );
     folder = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-hostile-ws-'));
     marker = path.join(folder, 'planted-adb-ran');
     evilAdb = path.join(folder, 'tools', 'adb');
@@ -93,18 +88,11 @@ describe('hostile settings, device data and faults in the real workbench', funct
       void dialog.dismiss();
     });
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page && !page.isClosed()) {
-      await fs.mkdir(RESULTS, { recursive: true });
-      await page.screenshot({ path: path.join(RESULTS, `ui-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-    }
-  });
+  screenshotOnFailure(() => page);
   after(async () => {
-    const { adb } = uiTestContext();
-    for (const serial of attached) await adb.disconnect(serial).catch(() => undefined);
     if (page && !page.isClosed()) await page.context().close();
-    await Promise.all([lab?.close(), silent?.close(), half?.close()]);
-    await fs.rm(folder, { recursive: true, force: true });
+    await fakes.stopAll();
+    if (folder) await fs.rm(folder, { recursive: true, force: true });
   });
 
   it("warns about the workspace's malformed address and wrong-typed number, naming each, and ignores its adbPath", async () => {
@@ -118,12 +106,10 @@ describe('hostile settings, device data and faults in the real workbench', funct
   });
 
   it('shows hostile device text literally in the status bar, the picker and the tooltip', async () => {
-    const { adb } = uiTestContext();
-    const sim = await lab.addDevice({
+    const { serial } = await fixture.attach({
       model: HOSTILE_MODEL,
       properties: { 'ro.product.manufacturer': 'Evil', 'ro.product.model': HOSTILE_MODEL, 'ro.product.cpu.abi': '<b>abi</b>' },
     });
-    const serial = await adb.connect(sim.port);
     attached.push(serial);
 
     // Select it from the picker, as a user would.
@@ -195,25 +181,27 @@ describe('hostile settings, device data and faults in the real workbench', funct
 
   it('reloaded while its servers misbehave, the old window leaves no connection; closed, nothing stays connected', async () => {
     // Both fakes are watched by this window only (its workspace settings name them).
-    await waitFor(() => silent.connectionCount() > 0 && half.connectionCount() > 0, 15_000, 'this window to reach both fakes');
+    await waitUntil(() => silent.connectionCount() > 0 && half.connectionCount() > 0, 15_000, 'this window to reach both fakes', { everyMs: 50 });
     const before = { silent: silent.connectionCount(), half: half.connectionCount() };
     await page!.reload();
     await page!.locator(STATUS_ITEM).waitFor({ state: 'visible', timeout: 30_000 });
     // The new window's watcher reaches them again...
-    await waitFor(() => silent.connectionCount() > before.silent && half.connectionCount() > before.half, 15_000, 'the reloaded window to reach both fakes');
+    await waitUntil(() => silent.connectionCount() > before.silent && half.connectionCount() > before.half, 15_000, 'the reloaded window to reach both fakes', {
+      everyMs: 50,
+    });
     // ...and at no moment are more sockets open than one window's watcher holds (a stream and a
     // poll or version request each): the old one's are gone. Sampled: no event exists for this.
     silent.resetPeak();
     half.resetPeak();
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await letTimePass(3000);
     assert.ok(silent.peakConnections() <= 2, `${silent.peakConnections()} connections to the silent server at once`);
     assert.ok(half.peakConnections() <= 2, `${half.peakConnections()} connections to the half-reply server at once`);
 
     // Closing the window deactivates the extension: every socket closes and none opens again.
     await page!.context().close();
-    await waitFor(() => silent.openConnections() + half.openConnections() === 0, 15_000, 'the closed window to drop its connections');
+    await waitUntil(() => silent.openConnections() + half.openConnections() === 0, 15_000, 'the closed window to drop its connections', { everyMs: 50 });
     const after = { silent: silent.connectionCount(), half: half.connectionCount() };
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // longer than the reconnect backoff's early steps
+    await letTimePass(3000); // longer than the reconnect backoff's early steps
     assert.deepEqual({ silent: silent.connectionCount(), half: half.connectionCount() }, after, 'a connection was opened after the window closed');
     assert.equal(silent.openConnections() + half.openConnections(), 0);
   });

@@ -6,7 +6,7 @@
 // Everything it does is on 127.0.0.1, bounded by the scenario, and ends with close().
 
 import * as net from 'node:net';
-import { listenOnLoopback } from './fakeServers';
+import { listenOnLoopback } from '../../lab/ports';
 
 /** How a reply's value is framed after OKAY. */
 export type Framing =

@@ -1,18 +1,20 @@
 // Simulated devices by hand, for demos and manual testing of the extension:
 //
-//   node out/test/sim/cli.js --devices 5 [--adb-port 5037] [--unauthorized 1] [--offline 1] [--flapping 1]
+//   node out/lab/cli.js --devices 5 [--adb-port 5037] [--unauthorized 1] [--offline 1] [--flapping 1]
 //
 // Without --adb-port it starts a private adb server and prints the export that points adb at it.
-// Ctrl-C disconnects the devices and stops everything it started.
+// Ctrl-C disconnects the devices and stops everything it started; so does its parent going away
+// when it was started with an IPC channel (tools/simulatedLab.ts).
 
 import { parseArgs } from 'node:util';
-import { AdbHostClient, PrivateAdbServer } from '../adb/privateAdbServer';
-import { SimDeviceInfo, SimulatedLab } from './labClient';
+import { AdbHostClient } from './adbHostClient';
+import { PrivateAdbServer } from './adbServerProcess';
+import { SimDeviceInfo, SimulatedLab } from './sim/labClient';
 
 const FLAP_PERIOD_MS = 6_000;
 const FLAP_DOWN_MS = 2_000;
 
-const USAGE = `usage: node out/test/sim/cli.js --devices N [--adb-port PORT] [--unauthorized N] [--offline N] [--flapping N]
+const USAGE = `usage: node out/lab/cli.js --devices N [--adb-port PORT] [--unauthorized N] [--offline N] [--flapping N]
   --devices N       ready devices of different makes and Android versions (default 3)
   --adb-port PORT   attach to the adb server on PORT instead of starting a private one
   --unauthorized N  devices waiting for the "Allow USB debugging" tap
@@ -173,6 +175,8 @@ async function main(): Promise<void> {
   const stopAndExit = (code: number) => void session.stop().finally(() => process.exit(code));
   process.once('SIGINT', () => stopAndExit(0));
   process.once('SIGTERM', () => stopAndExit(0));
+  // Forked with an IPC channel: the parent going away (exit, crash, SIGKILL) closes it.
+  if (process.send) process.once('disconnect', () => stopAndExit(0));
 
   if (privateServer) {
     console.log(`private adb server on port ${adb.port}; point adb and the extension at it with:`);

@@ -5,7 +5,7 @@
 //    Node's own handling ends the worker, which the supervisor logs as "the device poller failed".
 
 import * as assert from 'node:assert/strict';
-import type { Harness } from './pollerHarness';
+import type { Harness } from '../../lab/pollerHarness';
 
 export class ProblemSpy {
   readonly rejections: unknown[] = [];
@@ -38,21 +38,4 @@ export class ProblemSpy {
       assert.deepEqual(bad, [], 'the supervisor logged a worker failure');
     }
   }
-}
-
-/** Polls `condition` until it holds; for counters that no event reports (a fake server's sockets). */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    // No event exists for these (kernel socket tables, a fake's accept count): poll every 10 ms.
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Resolves after `ms`; only where the test must let time pass (several poll intervals) to prove nothing happens. */
-export function letTimePass(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,9 +1,10 @@
 // In the real extension host: settings given wrong types, out-of-range numbers, malformed server
 // addresses and relative adb paths fall back without a crash; a workspace cannot set the adb
-// executable (machine scope). (Hostile device data is in test/vscode/ui/hostile.test.ts: attaching a
+// executable (machine scope). (Hostile device data is in test/vscode/ui/hostileWorkspaceAndDevice.test.ts: attaching a
 // device here would become the selection the later suites start from.)
 
 import * as assert from 'node:assert/strict';
+import { setTimeout as letTimePass } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import type { PollerState } from '../../../src/supervisor/pollerSupervisor';
 import { activeApi, SECTION, until } from './helpers';
@@ -37,7 +38,7 @@ describe('hostile settings in the real extension host', () => {
       // Every value falls back to what was in force, so the poller's config is unchanged and no
       // restart happens; the watcher keeps its one server. No event says "settings were read and
       // applied" (the listener finds adb on disk, then reconfigures): give it half a second.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await letTimePass(500);
       await vscode.commands.executeCommand(`${SECTION}.refresh`);
       await until(api, () => api.pollerState === 'running', 5000, 'running');
       assert.deepEqual(api.servers.map((s) => s.address), [localServer()]);

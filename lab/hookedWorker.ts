@@ -3,7 +3,7 @@
 // product never reads. Talk to it through workerHooks.ts; the shipped bundle has none of this.
 
 import { MessagePort, workerData } from 'node:worker_threads';
-import { runWorker } from '../../src/poller/worker';
+import { runWorker } from '../src/poller/worker';
 import type { HookMessage, WorkerHookOptions, WorkerMemoryUsage } from './workerHooks';
 
 const options: WorkerHookOptions = ((workerData as { extra?: WorkerHookOptions }).extra ?? {});

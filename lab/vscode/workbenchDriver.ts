@@ -4,10 +4,11 @@
 
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { projectRoot } from './codeServer';
 
 export const STATUS_ITEM = '[id$="androidDeviceWatcher.status"]';
 export const PICKER_ROWS = '.quick-input-widget .monaco-list-row';
-export const RESULTS = path.resolve(__dirname, '..', '..', '..', '..', 'test-results');
+export const RESULTS = path.join(projectRoot(), 'test-results');
 
 export async function statusText(page: Page): Promise<string> {
   return (await page.locator(STATUS_ITEM).innerText()).trim();

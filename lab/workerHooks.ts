@@ -1,11 +1,11 @@
 // Test hooks of the worker, for tests and benchmarks: a supervisor built with `hookedWorker(...)`
-// runs test/support/hookedWorker.js (the product's worker plus these hooks). Messages go straight
+// runs lab/hookedWorker.js (the product's worker plus these hooks). Messages go straight
 // to the supervisor's live worker thread; heap reports come back on a channel of their own, so
 // the supervisor never sees a message outside the protocol.
 
 import * as path from 'node:path';
 import { MessageChannel, MessagePort } from 'node:worker_threads';
-import type { PollerSupervisor, SupervisorOptions } from '../../src/supervisor/pollerSupervisor';
+import type { PollerSupervisor, SupervisorOptions } from '../src/supervisor/pollerSupervisor';
 
 export interface WorkerHookOptions {
   /** On `sendBusyLoop` the worker spins forever (stuck where it cannot see a stop). */
@@ -31,7 +31,7 @@ export interface WorkerMemoryUsage {
 
 export type HookMessage = { type: 'test-busy-loop' } | { type: 'test-leak' } | { type: 'test-heap'; reply: MessagePort };
 
-/** The compiled test entry (out/test/support/hookedWorker.js). */
+/** The compiled test entry (out/lab/hookedWorker.js). */
 export const HOOKED_WORKER_SCRIPT = path.join(__dirname, 'hookedWorker.js');
 
 /**

@@ -98,7 +98,7 @@ async function runInstall(installDir: string, rg: string, log: (line: string) =>
       {
         name: 'code-server-for-tests',
         private: true,
-        description: 'Cache of code-server for the real-VS-Code tests (test/vscode/runner/installCodeServer.ts)',
+        description: 'Cache of code-server for the real-VS-Code tests (lab/vscode/installCodeServer.ts)',
         dependencies: { 'code-server': CODE_SERVER_VERSION },
         // npm's install-script policy: these two build native modules and must run. code-server's own
         // postinstall then runs `npm install` in lib/vscode, whose dependencies npm currently runs with a warning.

@@ -1,0 +1,49 @@
+// Loopback ports for the lab: a free one to start a server on, and whether one already answers.
+
+import * as net from 'node:net';
+
+export const LOOPBACK = '127.0.0.1';
+
+/** The serial adb gives a TCP device it connected to on this machine. */
+export function tcpSerial(devicePort: number): string {
+  return `${LOOPBACK}:${devicePort}`;
+}
+
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host: LOOPBACK }, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on the port. */
+export function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: LOOPBACK, port });
+    const settle = (answers: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answers);
+    };
+    // A connect on loopback is refused at once; only a wedged machine would reach this.
+    const timer = setTimeout(() => settle(true), 2_000);
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+  });
+}
+
+/** Listens on a free loopback port; resolves with it. */
+export async function listenOnLoopback(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: 0, host: LOOPBACK }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as net.AddressInfo).port;
+}
