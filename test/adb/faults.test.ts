@@ -17,7 +17,7 @@ import { Snapshot } from '../../src/shared/types';
 import { startHttpServer, startSilentServer } from '../support/fakeServers';
 import { HostileServer, startHalfReplyServer, startSlowServer } from '../support/hostileServer';
 import { useLab } from '../support/labFixture';
-import { ProblemSpy } from '../support/problemSpy';
+import { useProblemSpy } from '../support/problemSpy';
 
 // Workers created from now on get `gc()`, which the worker's test-heap hook calls before it
 // measures: heap figures are then live data, not garbage waiting for a collection.
@@ -40,20 +40,13 @@ async function peakConnectionsTo(port: number, ms: number): Promise<number> {
 describe('faults the watcher survives (real worker)', function () {
   this.timeout(60_000);
   let harness: Harness | undefined;
-  let spy: ProblemSpy;
 
-  beforeEach(() => {
-    spy = new ProblemSpy();
-  });
-  afterEach(async () => {
-    try {
-      spy.assertClean(harness);
-    } finally {
-      await harness?.supervisor.dispose();
+  useProblemSpy(
+    () => harness,
+    () => {
       harness = undefined;
-      spy.dispose();
-    }
-  });
+    },
+  );
 
   describe('the adb server killed and restarted while watching', () => {
     const fixture = useLab();

@@ -14,7 +14,7 @@ import { PrivateAdbServer } from '../../lab/adbServerProcess';
 import { createPoller, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { findFreePort } from '../../lab/ports';
 import { deviceLine, HostileServer, startHostileServer } from '../support/hostileServer';
-import { ProblemSpy } from '../support/problemSpy';
+import { useProblemSpy } from '../support/problemSpy';
 import { ServerState, Snapshot } from '../../src/shared/types';
 
 const TIMEOUT_MS = 500;
@@ -46,22 +46,15 @@ async function startResettingServer(): Promise<FakeServer> {
 describe('what kind of failure: ServerState.problem on real sockets (real worker)', function () {
   this.timeout(30_000);
   let harness: Harness | undefined;
-  let spy: ProblemSpy;
   const closers: (() => Promise<void>)[] = [];
 
-  beforeEach(() => {
-    spy = new ProblemSpy();
-  });
-  afterEach(async () => {
-    try {
-      spy.assertClean(harness);
-    } finally {
-      await harness?.supervisor.dispose();
+  useProblemSpy(
+    () => harness,
+    async () => {
       harness = undefined;
       await Promise.all(closers.splice(0).map((close) => close()));
-      spy.dispose();
-    }
-  });
+    },
+  );
 
   const byAddress = (snapshot: Snapshot) => new Map<string, ServerState>(snapshot.servers.map((server) => [server.address, server]));
 

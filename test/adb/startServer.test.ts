@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { createPoller, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { findFreePort } from '../../lab/ports';
 import { waitUntil } from '../../lab/wait';
-import { ProblemSpy } from '../support/problemSpy';
+import { useProblemSpy } from '../support/problemSpy';
 import { START_SERVER_DEADLINE_FACTOR } from '../../src/poller/adbServerClient';
 
 const TIMEOUT_MS = 200;
@@ -29,20 +29,16 @@ describe('starting an adb server (real worker, fake adb executables)', function 
   this.timeout(30_000);
   let tmp: string;
   let harness: Harness | undefined;
-  let spy: ProblemSpy;
   let calls: string;
   let serverToKill: { port: number; home: string } | undefined;
 
   beforeEach(async () => {
-    spy = new ProblemSpy();
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-start-server-'));
     calls = path.join(tmp, 'calls');
   });
-  afterEach(async () => {
-    try {
-      spy.assertClean(harness);
-    } finally {
-      await harness?.supervisor.dispose();
+  useProblemSpy(
+    () => harness,
+    async () => {
       harness = undefined;
       for (const pid of (await recordedCalls()).map((call) => call.pid)) {
         if (alive(pid)) process.kill(pid, 'SIGKILL');
@@ -53,9 +49,8 @@ describe('starting an adb server (real worker, fake adb executables)', function 
         serverToKill = undefined;
       }
       await fs.rm(tmp, { recursive: true, force: true });
-      spy.dispose();
-    }
-  });
+    },
+  );
 
   /** A fake `adb` that records its pid and arguments, then runs `then` (its last line). */
   async function fakeAdb(then: string): Promise<string> {

@@ -13,13 +13,12 @@ import { createPoller, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } f
 import { connectionsTo } from '../../lab/resources';
 import { PrivateAdbServer } from '../../lab/adbServerProcess';
 import { DisposedError, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';
-import { MADE_BY_SUPERVISOR, ResourceTracker } from '../support/resourceTracker';
+import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';
 import { hookedWorker, sendBusyLoop } from '../../lab/workerHooks';
 
 describe('poller supervisor (real worker, real adb server)', function () {
   let adb: PrivateAdbServer;
   let harness: Harness | undefined;
-  let tracker: ResourceTracker;
 
   before(async () => {
     adb = await PrivateAdbServer.start();
@@ -27,22 +26,14 @@ describe('poller supervisor (real worker, real adb server)', function () {
   after(async () => {
     await adb?.stop();
   });
-  beforeEach(() => {
-    tracker = ResourceTracker.start();
-  });
-  afterEach(async () => {
-    try {
-      await harness?.supervisor.dispose();
-      harness = undefined;
-      // Everything made during the test is gone: the supervisor's timers and threads, sockets, ports.
-      await tracker.untilNoneAlive(5000);
-    } finally {
-      tracker.stop();
-    }
-  });
+  // Everything made during a test is gone after it: the supervisor's timers and threads, sockets, ports.
+  const tracker = useResourceTracker(async () => {
+    await harness?.supervisor.dispose();
+    harness = undefined;
+  }, 5000);
 
   /** Nothing of the supervisor's is alive (a stopped or killed poller holds no thread, no timer). */
-  const supervisorLeftNothing = () => tracker.untilNoneAlive(5000, MADE_BY_SUPERVISOR);
+  const supervisorLeftNothing = () => tracker().untilNoneAlive(5000, MADE_BY_SUPERVISOR);
 
   const connectedSnapshot = (h: Harness) =>
     waitForSnapshot(h.supervisor, (s) => s.servers.some((server) => server.status === 'connected'), 5000, 'connected snapshot');
@@ -262,23 +253,13 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
 // tier, test/unit/supervisorCommands.test.ts, adds the transitional states and more commands.)
 describe('poller supervisor: every command in every state', function () {
   let adb: PrivateAdbServer;
-  let tracker: ResourceTracker;
   before(async () => {
     adb = await PrivateAdbServer.start();
   });
   after(async () => {
     await adb?.stop();
   });
-  beforeEach(() => {
-    tracker = ResourceTracker.start();
-  });
-  afterEach(async () => {
-    try {
-      await tracker.untilNoneAlive(5000);
-    } finally {
-      tracker.stop();
-    }
-  });
+  useResourceTracker(() => undefined, 5000);
 
   type Command = 'start' | 'pause' | 'resume' | 'stop' | 'kill' | 'restart';
   type Settled = 'idle' | 'running' | 'paused' | 'stopped' | 'killed' | 'crashed';

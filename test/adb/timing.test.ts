@@ -13,8 +13,8 @@ import { waitUntil } from '../../lab/wait';
 import { startHttpServer } from '../support/fakeServers';
 import { deviceLine, HostileServer, startHostileServer } from '../support/hostileServer';
 import { useLab } from '../support/labFixture';
-import { ProblemSpy } from '../support/problemSpy';
-import { HandleWatch } from '../support/handleWatch';
+import { useProblemSpy } from '../support/problemSpy';
+import { ResourceTracker } from '../support/resourceTracker';
 import { DevicePoller } from '../../src/poller/devicePoller';
 import { WorkerData, WorkerMessage } from '../../src/poller/protocol';
 import { DEFAULT_POLLER_CONFIG, PollerConfig, ServerState, Snapshot } from '../../src/shared/types';
@@ -27,27 +27,22 @@ describe('timing against a real adb server (real worker)', function () {
   let serial: string;
   let proxy: AdbProxy | undefined;
   let harness: Harness | undefined;
-  let spy: ProblemSpy;
 
   before(async () => {
     serial = (await fixture.attach()).serial;
     await fixture.adb.waitForDevice(serial, 'device', 5000);
   });
   beforeEach(async () => {
-    spy = new ProblemSpy();
     proxy = await AdbProxy.start(fixture.adb.port);
   });
-  afterEach(async () => {
-    try {
-      spy.assertClean(harness);
-    } finally {
-      await harness?.supervisor.dispose();
+  useProblemSpy(
+    () => harness,
+    async () => {
       harness = undefined;
       await proxy?.close();
       proxy = undefined;
-      spy.dispose();
-    }
-  });
+    },
+  );
 
   it('shows a server connected only with its first list: the status and the devices in the same, first snapshot', async () => {
     proxy!.plan = (service) => (service === 'host:track-devices-l' ? 'okay-only' : 'pass');
@@ -159,9 +154,8 @@ describe('timing against a real adb server (real worker)', function () {
 
     for (const how of ['pause', 'stop'] as const) {
       it(`${how} leaves no connection and no timer behind (DevicePoller in-process, a poll held by the proxy)`, async () => {
-        await null; // mocha arms the test's own timer once the test returns its promise: watch after it
         proxy!.plan = (service) => (service === 'host:devices-l' ? 'hold' : 'pass');
-        const watch = new HandleWatch();
+        const watch = ResourceTracker.start();
         let poller: DevicePoller | undefined;
         try {
           const snapshots: Snapshot[] = [];
@@ -172,12 +166,12 @@ describe('timing against a real adb server (real worker)', function () {
           poller.start();
           await proxy!.requestCount('host:devices-l', 1, 10_000);
           poller[how]();
-          await watch.allGone(3000);
+          await watch.untilNoneAlive(3000);
           await waitUntil(() => proxy!.openConnections() === 0, 3000, 'the proxy to see every connection closed');
           assert.ok(snapshots.some((s) => deviceIn(s, serial)), 'it was watching');
         } finally {
           poller?.stop();
-          watch.dispose();
+          watch.stop();
         }
       });
     }

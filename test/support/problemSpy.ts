@@ -39,3 +39,29 @@ export class ProblemSpy {
     }
   }
 }
+
+/**
+ * Mocha hooks for tests that each watch through one harness: a fresh spy before each test; after
+ * it, the spy's verdict and then, whatever it said, the harness disposed, `cleanup` run and the
+ * spy removed. `current` reads the test file's harness variable at that moment.
+ */
+export function useProblemSpy(current: () => Harness | undefined, cleanup: () => Promise<void> | void = () => undefined): void {
+  let spy: ProblemSpy | undefined;
+  beforeEach(() => {
+    spy = new ProblemSpy();
+  });
+  afterEach(async () => {
+    const harness = current();
+    try {
+      spy?.assertClean(harness);
+    } finally {
+      try {
+        await harness?.supervisor.dispose();
+        await cleanup();
+      } finally {
+        spy?.dispose();
+        spy = undefined;
+      }
+    }
+  });
+}

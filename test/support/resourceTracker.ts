@@ -93,19 +93,26 @@ export class ResourceTracker {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(awake);
+        this.waiters.delete(wake);
+      };
       const wake = () => {
         if (this.alive(where).length > 0) {
           return;
         }
-        clearTimeout(timer);
-        this.waiters.delete(wake);
+        done();
         resolve();
       };
       this.quiet = true;
       const timer = setTimeout(() => {
-        this.waiters.delete(wake);
+        done();
         reject(new Error(`still alive after ${timeoutMs} ms:\n${this.describe(where)}`));
       }, timeoutMs);
+      // Node reports destructions from an unref'd immediate, which runs only when something else
+      // wakes the event loop: keep it awake while waiting, or they would all arrive with the timeout.
+      const awake = setInterval(() => undefined, 5);
       this.quiet = false;
       this.waiters.add(wake);
     });
@@ -123,4 +130,28 @@ export class ResourceTracker {
     this.live.clear();
     this.waiters.clear();
   }
+}
+
+/**
+ * Mocha hooks: a tracker started before each test; after it, `end` (which disposes what the test
+ * made), then a wait until everything made during the test is gone. Returns the current tracker.
+ */
+export function useResourceTracker(end: () => Promise<void> | void, timeoutMs: number): () => ResourceTracker {
+  let tracker: ResourceTracker | undefined;
+  beforeEach(() => {
+    tracker = ResourceTracker.start();
+  });
+  afterEach(async () => {
+    try {
+      await end();
+      await tracker?.untilNoneAlive(timeoutMs);
+    } finally {
+      tracker?.stop();
+      tracker = undefined;
+    }
+  });
+  return () => {
+    if (!tracker) throw new Error('the resource tracker runs only inside a test');
+    return tracker;
+  };
 }

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { DevicePoller } from '../../src/poller/devicePoller';
 import { DEFAULT_POLLER_CONFIG, DeviceChanges, PollerConfig, Snapshot } from '../../src/shared/types';
-import { HandleWatch } from '../support/handleWatch';
+import { ResourceTracker } from '../support/resourceTracker';
 import { ScriptedAdbServer, startScriptedAdbServer } from '../support/scriptedAdbServer';
 
 interface Published {
@@ -71,7 +71,7 @@ const serials = (devices: { serial: string }[]) => devices.map((d) => d.serial).
 describe('DevicePoller against a scripted adb server (fake, in-process)', () => {
   let fake: ScriptedAdbServer;
   let recorded: RecordedPoller | undefined;
-  let watch: HandleWatch | undefined;
+  let watch: ResourceTracker | undefined;
 
   beforeEach(async () => {
     fake = await startScriptedAdbServer();
@@ -81,7 +81,7 @@ describe('DevicePoller against a scripted adb server (fake, in-process)', () => 
   afterEach(async () => {
     recorded?.poller.stop();
     recorded = undefined;
-    watch?.dispose();
+    watch?.stop();
     watch = undefined;
     await fake.close();
   });
@@ -169,9 +169,8 @@ describe('DevicePoller against a scripted adb server (fake, in-process)', () => 
 
   for (const how of ['stop', 'pause'] as const) {
     it(`${how} with a poll in flight leaves no timer, socket or immediate behind`, async () => {
-      await null; // mocha arms the test's own timer once the test returns its promise: watch after it
       fake.answer = (service) => (service === 'host:devices-l' ? { hold: true } : { value: '' });
-      watch = new HandleWatch();
+      watch = ResourceTracker.start();
       // A deadline far away: a timer left armed would outlive the wait below.
       recorded = new RecordedPoller({ servers: [fake.address], pollIntervalMs: 5, requestTimeoutMs: 30_000 });
       recorded.poller.start();
@@ -180,21 +179,20 @@ describe('DevicePoller against a scripted adb server (fake, in-process)', () => 
       stream.list(`${line('A', 'device', 1)}\n`);
       await fake.requestCount('host:devices-l', 1);
       recorded.poller[how]();
-      await watch.allGone(2000);
+      await watch.untilNoneAlive(2000);
       assert.equal(recorded.last.snapshot.devices.length, 1, 'the last list stays as it was');
     });
   }
 
   it('stop while the push stream waits for its first list leaves nothing behind and publishes nothing', async () => {
-    await null;
-    watch = new HandleWatch();
+    watch = ResourceTracker.start();
     recorded = new RecordedPoller({ servers: [fake.address], requestTimeoutMs: 30_000 });
     recorded.poller.start();
     const stream = await fake.nextStream();
     stream.okay();
     recorded.poller.stop();
     await stream.closed;
-    await watch.allGone(2000);
+    await watch.untilNoneAlive(2000);
     assert.equal(recorded.published.length, 0);
   });
 });

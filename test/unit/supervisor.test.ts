@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { LOG_LEVELS } from '../../src/shared/types';
-import { MADE_BY_SUPERVISOR, ResourceTracker } from '../support/resourceTracker';
+import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';
 import { Scripted, scriptedSupervisor, whenLog, whenState } from '../support/scriptedSupervisor';
 
 /** Holds the host's thread like a breakpoint or another extension's synchronous work would. */
@@ -17,21 +17,11 @@ function stallHost(ms: number): void {
 
 describe('supervisor (scripted worker)', () => {
   let fixture: Scripted | undefined;
-  let tracker: ResourceTracker;
   const use = (scripted: Scripted) => (fixture = scripted);
-
-  beforeEach(() => {
-    tracker = ResourceTracker.start();
-  });
-  afterEach(async () => {
-    try {
-      await fixture?.supervisor.dispose();
-      fixture = undefined;
-      await tracker.untilNoneAlive(3000);
-    } finally {
-      tracker.stop();
-    }
-  });
+  const tracker = useResourceTracker(async () => {
+    await fixture?.supervisor.dispose();
+    fixture = undefined;
+  }, 3000);
 
   describe('the ready handshake', () => {
     it('counts a worker that never says ready as a failed start', async () => {
@@ -55,8 +45,8 @@ describe('supervisor (scripted worker)', () => {
       await supervisor.start();
       // The worker logs after its second ready; messages arrive in order, so both were handled.
       await sentTwice;
-      await tracker.settle();
-      assert.equal(tracker.counts(MADE_BY_SUPERVISOR).Timeout, 1, `the supervisor's live timers:\n${tracker.describe()}`);
+      await tracker().settle();
+      assert.equal(tracker().counts(MADE_BY_SUPERVISOR).Timeout, 1, `the supervisor's live timers:\n${tracker().describe()}`);
       assert.ok(logs.some((line) => /said ready twice; ignored/.test(line.message)));
       assert.deepEqual(states, ['starting', 'running']);
     });
@@ -110,7 +100,7 @@ describe('supervisor (scripted worker)', () => {
       await assert.rejects(started);
       assert.deepEqual(states, ['starting', 'stopping', 'stopped', 'disposed']);
       // A restart timer left behind would spawn a worker: nothing may stay alive.
-      await tracker.untilNoneAlive(2000);
+      await tracker().untilNoneAlive(2000);
       assert.equal(supervisor.state, 'disposed');
     });
 
@@ -147,7 +137,7 @@ describe('supervisor (scripted worker)', () => {
       delete script.crashAfterMs;
       await supervisor.dispose();
       assert.deepEqual(states.slice(-3), ['restarting', 'stopped', 'disposed']);
-      await tracker.untilNoneAlive(2000);
+      await tracker().untilNoneAlive(2000);
     });
   });
 

@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { DisposedError, PollerState } from '../../src/supervisor/pollerSupervisor';
-import { ResourceTracker } from '../support/resourceTracker';
+import { useResourceTracker } from '../support/resourceTracker';
 import { Scripted, scriptedSupervisor, whenState } from '../support/scriptedSupervisor';
 import { ScriptedWorkerOptions } from '../support/scriptedWorker';
 
@@ -42,23 +42,16 @@ const ADB_ANSWER: Record<From, RegExp> = {
 
 describe('supervisor: every command from every state (scripted worker)', () => {
   let fixture: Scripted | undefined;
-  let tracker: ResourceTracker;
   /** The stop in progress when the test starts from `stopping`. */
   let stopping: Promise<void> | undefined;
 
   beforeEach(() => {
-    tracker = ResourceTracker.start();
     stopping = undefined;
   });
-  afterEach(async () => {
-    try {
-      await fixture?.supervisor.dispose();
-      fixture = undefined;
-      await tracker.untilNoneAlive(3000);
-    } finally {
-      tracker.stop();
-    }
-  });
+  useResourceTracker(async () => {
+    await fixture?.supervisor.dispose();
+    fixture = undefined;
+  }, 3000);
 
   async function reach(from: From): Promise<Scripted> {
     const script: ScriptedWorkerOptions = {};

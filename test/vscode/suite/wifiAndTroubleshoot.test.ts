@@ -47,7 +47,12 @@ describe('Wi-Fi connect and Troubleshoot in the real extension host', () => {
     await until(api, () => api.devices.some((d) => d.serial === serial && d.state === 'unauthorized'), 10_000, 'the unauthorized device');
     const document = await vscode.commands.executeCommand<vscode.TextDocument>(`${SECTION}.troubleshoot`);
     const text = document.getText();
-    assert.match(text, /- Found: `[^`]*adb` \(from (PATH|setting|ANDROID_HOME|ANDROID_SDK_ROOT)\)/);
+    // Every place looked at, in the locator's order, and the one that won.
+    assert.match(text, /Looked at, in order:\n\n1\. /);
+    const used = text.match(/^\d+\. (setting|ANDROID_HOME|ANDROID_SDK_ROOT|Android Studio|PATH): `[^`]*adb`: \*\*used\*\*$/m);
+    assert.ok(used, 'one place is marked as used');
+    const studio = text.indexOf('Android Studio: `');
+    if (studio >= 0) assert.ok(studio < text.indexOf('PATH: `'), "Android Studio's SDK folder is looked at before PATH");
     assert.match(text, /Version: Android Debug Bridge version 1\.0\.\d+/);
     assert.match(text, new RegExp(`127\\.0\\.0\\.1:${process.env.ANDROID_ADB_SERVER_PORT} \\| connected \\| \\d+ \\(matches adb\\)`));
     assert.match(text, /- State: running/);
