@@ -144,7 +144,7 @@ export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings
       adbServers,
       pollIntervalMs: integerIn('pollIntervalMs', read('pollIntervalMs'), 250, 60_000, DEFAULT_POLLER_CONFIG.pollIntervalMs, warnings),
       stopDeadlineMs: integerIn('stopDeadlineMs', read('stopDeadlineMs'), 100, 30_000, 2000, warnings),
-      startAdbServer: boolean('startAdbServer', read('startAdbServer'), false, warnings),
+      startAdbServer: boolean('startAdbServer', read('startAdbServer'), true, warnings),
       notifyOnDisconnect: boolean('notifyOnDisconnect', read('notifyOnDisconnect'), true, warnings),
       setAndroidSerial: boolean('setAndroidSerial', read('setAndroidSerial'), true, warnings),
     },

@@ -42,7 +42,7 @@ function cell(text: string | number | undefined): string {
 function serverHint(state: ServerState): string {
   if (state.status === 'connected') return 'answering';
   const error = state.error ?? '';
-  if (/connection refused/.test(error)) return 'No adb server runs there: run `adb start-server`, or turn on `androidDeviceWatcher.startAdbServer`.';
+  if (/connection refused/.test(error)) return 'No adb server runs there: use the picker\'s "Start the adb server" or run `adb start-server`; with `androidDeviceWatcher.startAdbServer` on (the default) the watcher starts a local one by itself.';
   if (/not an adb server/.test(error)) return 'Another program uses this port: check `androidDeviceWatcher.adbServers` and `ANDROID_ADB_SERVER_PORT`.';
   if (/did not answer/.test(error)) return 'The server is hung: `adb kill-server`, then `adb start-server`.';
   if (/not found/.test(error)) return 'Install the Android SDK platform-tools, or set `androidDeviceWatcher.adbPath`.';

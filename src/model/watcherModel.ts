@@ -5,6 +5,7 @@
 
 import { Emitter, Event } from '../common/events';
 import { DisposableBase } from '../common/lifecycle';
+import { isLoopbackHost, parseServerAddress } from '../shared/address';
 import { diffDevices, hasChanges } from '../shared/deviceChanges';
 import { AdbCommand, CommandResult, Device, DeviceChanges, PollerConfig, ServerProblem, ServerState, Snapshot } from '../shared/types';
 import type { DevicesUpdate, PollerState, StateChange } from '../supervisor/pollerSupervisor';
@@ -107,6 +108,17 @@ export class WatcherModel extends DisposableBase {
   /** Every adb server watched; before the worker reports, the configured ones, connecting. */
   get servers(): readonly ServerState[] {
     return this.serverList ?? this.poller.config.servers.map((address) => ({ address, status: 'connecting' as const }));
+  }
+
+  /** Servers on this machine that refuse connections: `adb start-server` can start them. */
+  get startableServers(): readonly string[] {
+    return this.servers
+      .filter((s) => s.status === 'unreachable' && s.problem === 'not-running')
+      .map((s) => s.address)
+      .filter((address) => {
+        const endpoint = parseServerAddress(address);
+        return endpoint !== undefined && isLoopbackHost(endpoint.host);
+      });
   }
 
   /** The configured servers, for choosing where to connect a device. */

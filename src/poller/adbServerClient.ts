@@ -32,17 +32,6 @@ const SHELL_DEADLINE_FACTOR = 3;
 export const START_SERVER_DEADLINE_FACTOR = 5;
 const HEX_LENGTH = /^[0-9a-fA-F]{4}$/;
 
-const LOOPBACK = new net.BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** 127.0.0.0/8, ::1, localhost: the only addresses where `adb start-server` can start the watched server. */
-export function isLoopbackHost(host: string): boolean {
-  if (host.toLowerCase() === 'localhost') return true;
-  const family = net.isIP(host);
-  return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
-}
-
 /** A long-lived `host:track-devices-l` stream, open and with its first list read. */
 export interface TrackStream {
   /** The server's first list (it sends one as soon as it accepts the stream). */

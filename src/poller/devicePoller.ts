@@ -4,7 +4,7 @@
 
 import { describeAdbError } from './adbErrors';
 import { AdbServerClient } from './adbServerClient';
-import { parseServerAddress } from '../shared/address';
+import { isLoopbackHost, parseServerAddress } from '../shared/address';
 import { diffDevices, hasChanges } from '../shared/deviceChanges';
 import { AdbCommand, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from '../shared/types';
 import { ServerWatcher } from './serverWatcher';
@@ -138,6 +138,15 @@ export class DevicePoller {
       return { ok: false, message: `not watching an adb server at ${command.server}` };
     }
     try {
+      if (command.kind === 'start-server') {
+        if (!isLoopbackHost(entry.client.endpoint.host)) {
+          return { ok: false, message: `${command.server} is not on this machine: start its adb server there` };
+        }
+        this.sink.log('info', `adb server ${command.server}: starting it on request (${this.config.adbPath} -P ${entry.client.endpoint.port} start-server)`);
+        await entry.client.startServer();
+        entry.watcher.refresh();
+        return { ok: true, message: `started the adb server at ${command.server}` };
+      }
       if (command.kind === 'version') {
         const version = await entry.client.serverVersion();
         return Number.isFinite(version) ? { ok: true, message: String(version) } : { ok: false, message: 'unreadable version' };

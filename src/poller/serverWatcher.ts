@@ -5,7 +5,8 @@
 // reply cut short) may show it connected or let its devices look gone.
 
 import { classifyAdbError, describeAdbError, isDeadlineError } from './adbErrors';
-import { AdbServerClient, isLoopbackHost, TrackStream } from './adbServerClient';
+import { isLoopbackHost } from '../shared/address';
+import { AdbServerClient, TrackStream } from './adbServerClient';
 import { MAX_DEVICES_PER_SERVER, readDeviceList } from './deviceList';
 import { Device, LogLevel, PollerConfig, ServerState } from '../shared/types';
 import { backoffDelay, BackoffPolicy, WakeableSleep } from '../common/backoff';

@@ -2,6 +2,8 @@
 // host) and device addresses to connect over Wi-Fi (a bare host means adb's port 5555). One parser
 // for both; the result goes to adb only as protocol data, never through a shell.
 
+import * as net from 'node:net';
+
 export interface HostPort {
   host: string;
   port: number;
@@ -43,4 +45,15 @@ export function parseWifiAddress(text: string): { address: string } | { problem:
   const parsed = parseHostPort(text, { port: DEFAULT_WIFI_PORT });
   if ('problem' in parsed) return parsed;
   return { address: `${parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host}:${parsed.port}` };
+}
+
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8, ::1, localhost: the only addresses where `adb start-server` can start the watched server. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  const family = net.isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }

@@ -119,7 +119,9 @@ export const DEFAULT_POLLER_CONFIG: PollerConfig = {
 export type AdbCommand =
   | { kind: 'connect'; server: string; address: string }
   | { kind: 'disconnect'; server: string; serial: string }
-  | { kind: 'version'; server: string };
+  | { kind: 'version'; server: string }
+  /** `adb -P PORT start-server`, for a server on this machine only. */
+  | { kind: 'start-server'; server: string };
 
 /** The outcome of an adb command: adb's own words when it answered, ours when it did not. */
 export interface CommandResult {

@@ -98,6 +98,22 @@ export class WatcherCommands extends DisposableBase {
       return device.serial;
     });
     register('clearSelection', () => model.clearSelection());
+    // Starts the local adb servers that refuse connections (or the one given): the picker's action
+    // for "not running", whether or not the watcher starts them by itself.
+    register('startAdbServer', async (server?: unknown) => {
+      const targets = typeof server === 'string' ? [server] : [...model.startableServers];
+      if (targets.length === 0) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No adb server on this machine is down.'));
+        return { ok: false, message: 'no adb server on this machine is down' };
+      }
+      const results = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Starting the adb server…') },
+        () => Promise.all(targets.map((target) => model.controls.runAdbCommand({ kind: 'start-server', server: target }))),
+      );
+      const failed = results.find((result) => !result.ok);
+      if (failed) void vscode.window.showErrorMessage(vscode.l10n.t('Could not start the adb server: {0}', inert(failed.message)));
+      return failed ?? results[0];
+    });
     register('copyTaskExample', async () => {
       await vscode.env.clipboard.writeText(TASK_EXAMPLE);
       void vscode.window.showInformationMessage(vscode.l10n.t('Copied a task to paste into .vscode/tasks.json ("tasks": [...]).'));

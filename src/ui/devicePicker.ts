@@ -8,7 +8,7 @@ import { WatcherModel } from '../model/watcherModel';
 import { Device } from '../shared/types';
 import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, serverProblemLabel, stateFix } from './deviceText';
 
-type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'connectWifi' | 'troubleshoot';
+type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'startAdbServer' | 'connectWifi' | 'troubleshoot';
 
 interface PickerItem extends vscode.QuickPickItem {
   device?: Device;
@@ -23,6 +23,7 @@ const ACTION_COMMANDS: Record<Action, string> = {
   refresh: 'androidDeviceWatcher.refresh',
   showLog: 'androidDeviceWatcher.showLog',
   setAdbPath: 'workbench.action.openSettings',
+  startAdbServer: 'androidDeviceWatcher.startAdbServer',
   connectWifi: 'androidDeviceWatcher.connectWifi',
   troubleshoot: 'androidDeviceWatcher.troubleshoot',
 };
@@ -131,6 +132,10 @@ function buildItems(model: WatcherModel, buttons: RowButtons): PickerItem[] {
       alwaysShow: true,
     });
     if (!found) items.push({ label: `$(gear) ${vscode.l10n.t('Set the adb path…')}`, action: 'setAdbPath', alwaysShow: true });
+  }
+  const startable = model.startableServers;
+  if (startable.length > 0 && model.adb?.found) {
+    items.push({ label: `$(play) ${vscode.l10n.t('Start the adb server')}`, description: startable.join(', '), action: 'startAdbServer', alwaysShow: true });
   }
 
   const row = (device: Device): PickerItem => {

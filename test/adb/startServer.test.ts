@@ -109,6 +109,28 @@ describe('starting an adb server (real worker, fake adb executables)', function 
     assert.deepEqual((await recordedCalls()).map((call) => call.args), [`-P ${port} start-server`]);
   });
 
+  it('starts a local server on request while starting by itself is off (the picker action), and refuses a remote one', async () => {
+    const port = await findFreePort();
+    const remote = `0.0.0.0:${await findFreePort()}`;
+    const home = path.join(tmp, 'home');
+    await fs.mkdir(home);
+    serverToKill = { port, home };
+    const adbPath = await fakeAdb(`HOME='${home}' TMPDIR='${home}' ADB_EMU=0 ADB_USB=0 ADB_MDNS=0 exec adb "$@"`);
+    harness = createPoller({ servers: [`127.0.0.1:${port}`, remote], startServer: false, adbPath, requestTimeoutMs: 2000 });
+    await harness.supervisor.start();
+    await waitForSnapshot(harness.supervisor, (s) => s.servers.every((server) => server.problem === 'not-running'), 10_000, 'both not running');
+    assert.deepEqual(await recordedCalls(), [], 'nothing is started by itself');
+
+    const refused = await harness.supervisor.runAdbCommand({ kind: 'start-server', server: remote });
+    assert.equal(refused.ok, false);
+    assert.match(refused.message, /is not on this machine/);
+    const started = await harness.supervisor.runAdbCommand({ kind: 'start-server', server: `127.0.0.1:${port}` });
+    assert.deepEqual(started, { ok: true, message: `started the adb server at 127.0.0.1:${port}` });
+    await waitForSnapshot(harness.supervisor, (s) => s.servers[0].status === 'connected', 15_000, 'connected');
+    assert.deepEqual((await recordedCalls()).map((call) => call.args), [`-P ${port} start-server`]);
+    assert.ok(harness.logs.some((text) => text.includes('starting it on request')), harness.logs.join('\n'));
+  });
+
   it('never runs start-server for an address that is not loopback', async () => {
     const adbPath = await fakeAdb('exec sleep 600');
     const port = await findFreePort();

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
 import { AdbError, classifyAdbError, describeAdbError, isDeadlineError } from '../../src/poller/adbErrors';
-import { isLoopbackHost } from '../../src/poller/adbServerClient';
+import { isLoopbackHost } from '../../src/shared/address';
 import { ServerProblem } from '../../src/shared/types';
 
 function errno(code: string, extra: Record<string, unknown> = {}): NodeJS.ErrnoException {

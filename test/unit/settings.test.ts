@@ -13,7 +13,7 @@ const DEFAULTS: WatcherSettings = {
   adbServers: ['127.0.0.1:5038'],
   pollIntervalMs: 1000,
   stopDeadlineMs: 2000,
-  startAdbServer: false,
+  startAdbServer: true,
   notifyOnDisconnect: true,
   setAndroidSerial: true,
 };
@@ -43,7 +43,7 @@ describe('settings validation', () => {
       adbServers: ['127.0.0.1:5037', 'lab-host.local:5038', '[::1]:5039'],
       pollIntervalMs: 250,
       stopDeadlineMs: 30_000,
-      startAdbServer: true,
+      startAdbServer: false,
       notifyOnDisconnect: false,
       setAndroidSerial: false,
     };

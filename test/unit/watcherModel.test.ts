@@ -278,6 +278,17 @@ describe('WatcherModel: the device list and its events', () => {
     assert.equal(model.unreachableProblem, 'not-answering');
   });
 
+  it('offers to start only the servers on this machine that refuse connections', () => {
+    poller.pushFrom([
+      { address: SERVER, status: 'unreachable', problem: 'not-running' },
+      { address: '[::1]:6001', status: 'unreachable', problem: 'not-running' },
+      { address: 'localhost:6002', status: 'unreachable', problem: 'not-answering' },
+      { address: '192.168.1.9:5037', status: 'unreachable', problem: 'not-running' },
+      { address: '127.0.0.1:6003', status: 'connected' },
+    ]);
+    assert.deepEqual(model.startableServers, [SERVER, '[::1]:6001']);
+  });
+
   it('reports state changes as their own event', () => {
     poller.setState('paused');
     assert.deepEqual(

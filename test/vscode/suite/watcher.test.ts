@@ -3,6 +3,7 @@
 // ANDROID_SERIAL in a terminal, `${command:...}`, and settings applied live.
 
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +11,8 @@ import * as vscode from 'vscode';
 import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
 import type { Device } from '../../../src/shared/types';
 import type { PollerState } from '../../../src/supervisor/pollerSupervisor';
+import { AdbHostClient } from '../../../lab/adbHostClient';
+import { findFreePort } from '../../../lab/ports';
 import { useLab } from '../../support/labFixture';
 import { activeApi, runAdbServer, SECTION, until } from './helpers';
 
@@ -154,13 +157,32 @@ describe('device watcher in the real extension host', () => {
   it('watches an added adb server next to the default one when the setting names both', async () => {
     const configuration = vscode.workspace.getConfiguration(SECTION);
     const local = `127.0.0.1:${process.env.ANDROID_ADB_SERVER_PORT}`;
+    // 0.0.0.0 refuses for real on Linux yet is not a loopback address, so no server is started there.
+    const refusing = `0.0.0.0:${await findFreePort()}`;
     try {
-      await configuration.update('adbServers', [local, '127.0.0.1:1'], vscode.ConfigurationTarget.Global);
+      await configuration.update('adbServers', [local, refusing], vscode.ConfigurationTarget.Global);
       await until(api, () => api.servers.length === 2 && api.servers[1].status === 'unreachable', 10_000, 'two servers');
       assert.match(api.servers[1].error ?? '', /connection refused/);
     } finally {
       await configuration.update('adbServers', undefined, vscode.ConfigurationTarget.Global);
       await until(api, () => api.servers.length === 1 && api.pollerState === 'running', 10_000, 'back to one server');
+    }
+  });
+
+  it('starts a local adb server that is not running, with no setting touched, and watches it', async function () {
+    this.timeout(40_000);
+    const configuration = vscode.workspace.getConfiguration(SECTION);
+    const port = await findFreePort();
+    try {
+      await configuration.update('adbServers', [`127.0.0.1:${port}`], vscode.ConfigurationTarget.Global);
+      await until(api, () => api.servers.length === 1 && api.servers[0].address === `127.0.0.1:${port}` && api.servers[0].status === 'connected', 30_000, 'the started server');
+      // A real adb server answers there now, and says which version it is.
+      assert.match(await new AdbHostClient(port).hostRequest('host:version'), /^[0-9a-f]{4}$/);
+    } finally {
+      // Watched no more first: the watcher would start a server it sees killed again.
+      await configuration.update('adbServers', undefined, vscode.ConfigurationTarget.Global);
+      await until(api, () => api.servers.length === 1 && api.servers[0].address !== `127.0.0.1:${port}` && api.servers[0].status === 'connected', 10_000, 'back to the run\'s server');
+      await new Promise<void>((resolve) => execFile('adb', ['-P', String(port), 'kill-server'], { timeout: 20_000 }, () => resolve()));
     }
   });
 });

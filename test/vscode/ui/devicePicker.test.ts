@@ -2,11 +2,13 @@
 // simulated devices come and go on the run's private adb server.
 
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { promises as fs, watch } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as letTimePass } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
+import { findFreePort } from '../../../lab/ports';
 import { SimulatedLab } from '../../../lab/sim/labClient';
 import { useLab } from '../../support/labFixture';
 import { screenshotOnFailure } from '../../support/screenshotOnFailure';
@@ -252,17 +254,25 @@ describe('status bar and picker, driven like a user', function () {
     assert.ok(texts.length > 0 && texts.every((text) => text.includes('SM-S918B') && !text.includes('disconnected')), texts.join(' | '));
   });
 
-  it('says so in the status bar and the picker when no adb server answers, and recovers', async function () {
-    this.timeout(40_000);
+  it('says so in the status bar and the picker when no adb server runs, starts it from the picker, and recovers', async function () {
+    this.timeout(60_000);
+    const port = await findFreePort();
     try {
-      await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["127.0.0.1:1"] }`, 'remote');
+      // Starting by itself is off here, so the server stays down until the user asks.
+      await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["127.0.0.1:${port}"], "androidDeviceWatcher.startAdbServer": false }`, 'remote');
       assert.match(await waitForStatus(page, /adb server not running/), /adb server not running/);
       await page.locator(STATUS_ITEM).click();
       const problem = page.locator(PICKER_ROWS, { hasText: 'adb server not running' });
       await problem.waitFor({ state: 'visible' });
       assert.match(await problem.innerText(), /connection refused/);
-      await page.keyboard.press('Escape');
+      const start = page.locator(PICKER_ROWS, { hasText: 'Start the adb server' });
+      assert.match(await start.innerText(), new RegExp(`127\\.0\\.0\\.1:${port}`));
+      await start.click();
+      // The server now runs and has listed its devices, none of them the selected one: the status
+      // bar says that device is disconnected instead of the failure.
+      assert.match(await waitForStatus(page, /disconnected|No devices/, 30_000), /disconnected|No devices/);
     } finally {
+      await new Promise<void>((resolve) => execFile('adb', ['-P', String(port), 'kill-server'], { timeout: 20_000 }, () => resolve()));
       await writeSettings(page, RESTORED_SETTINGS, 'remote');
     }
     await waitForStatus(page, /\(\+\d+\)/);
