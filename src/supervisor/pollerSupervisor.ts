@@ -3,11 +3,11 @@
 // One worker thread's own life (handshake, heartbeat, requests, why it ended) is a WorkerRun.
 // No `vscode` import: tested in plain mocha.
 
-import { backoffDelay } from '../common/backoff';
 import { Emitter } from '../common/events';
 import { WorkerMessage } from '../poller/protocol';
 import { AdbCommand, CommandResult, LOG_LEVELS, LogLevel, LogLine, PollerConfig, Snapshot } from '../shared/types';
 import { DEFAULT_SUPERVISOR_OPTIONS, DevicesUpdate, DisposedError, PollerState, StateChange, SupervisorOptions } from './types';
+import { CrashBudget } from './crashBudget';
 import { WorkerExit, WorkerRun } from './workerRun';
 
 export { DEFAULT_SUPERVISOR_OPTIONS, DisposedError } from './types';
@@ -22,7 +22,7 @@ export class PollerSupervisor {
   private reconfigurePromise?: Promise<void>;
   private disposePromise?: Promise<void>;
   private restartTimer?: NodeJS.Timeout;
-  private crashTimes: number[] = [];
+  private readonly crashBudget: CrashBudget;
   /** The user's pause, kept across restarts the user did not ask for (crash, new settings). */
   private wantPaused = false;
   /** The stop in progress is a settings restart: a worker starts again when it ends. */
@@ -39,6 +39,7 @@ export class PollerSupervisor {
 
   constructor(options: Pick<SupervisorOptions, 'workerScript' | 'config'> & Partial<SupervisorOptions>) {
     this.options = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
+    this.crashBudget = new CrashBudget(this.options.restartBudget, this.options.restartBackoff);
   }
 
   get state(): PollerState {
@@ -81,8 +82,7 @@ export class PollerSupervisor {
       case 'stopping':
         return this.stopPromise!.then(() => this.start());
       case 'crashed':
-        // A deliberate start after the budget ran out gets a fresh budget.
-        this.crashTimes = [];
+        this.crashBudget.reset();
         return this.spawn();
       default:
         return this.spawn();
@@ -320,15 +320,12 @@ export class PollerSupervisor {
       this.setState('stopped', reason);
       return;
     }
-    const now = performance.now();
-    this.crashTimes = this.crashTimes.filter((at) => now - at < this.options.restartBudget.windowMs);
-    this.crashTimes.push(now);
-    if (this.crashTimes.length > this.options.restartBudget.crashes) {
-      this.log('error', `the device poller crashed ${this.crashTimes.length} times; not restarting it again`);
+    const { crashes, restartInMs: delay } = this.crashBudget.record();
+    if (delay === undefined) {
+      this.log('error', `the device poller crashed ${crashes} times; not restarting it again`);
       this.setState('crashed', reason);
       return;
     }
-    const delay = backoffDelay(this.options.restartBackoff, this.crashTimes.length - 1);
     this.log('info', `restarting the device poller in ${delay} ms`);
     this.setState('restarting', reason);
     this.restartTimer = setTimeout(() => {
