@@ -155,7 +155,8 @@ async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
     // The server through ADB_SERVER_SOCKET, not -H/-P: adb misreads an IPv6 host given with -H.
     env: { ADB_SERVER_SOCKET: adbServerSocket(device.server) },
     cwd: deps.localTerminalCwd,
-    shellArgs: ['-s', device.serial, 'shell'],
+    // Twins share a serial: adb -s could reach either, its transport id reaches this one.
+    shellArgs: device.sharesSerial && device.transportId ? ['-t', device.transportId, 'shell'] : ['-s', device.serial, 'shell'],
     iconPath: new vscode.ThemeIcon('device-mobile'),
   });
   terminal.show();

@@ -19,7 +19,9 @@ const root = projectRoot();
 const inHostSuiteIndex = path.join(root, 'out', 'test', 'vscode', 'suite', 'index.js');
 const uiTestsDir = path.join(root, 'out', 'test', 'vscode', 'ui');
 const resultsDir = path.join(root, 'test-results');
-const overallTimeoutMs = Number(process.env.ADW_VSCODE_TEST_TIMEOUT_MS) || 180_000;
+// A bound that ends a stuck run, not a latency check: the suites take ~2.5 min on this machine kind,
+// longer when it is shared.
+const overallTimeoutMs = Number(process.env.ADW_VSCODE_TEST_TIMEOUT_MS) || 600_000;
 // Forwards code-server's log (and, in lab/vscode/browser.ts, the browser console) for when the workbench itself misbehaves.
 const verbose = process.env.ADW_VSCODE_TEST_VERBOSE === '1';
 
@@ -40,6 +42,8 @@ export interface UiTestContext {
   readonly workbench: Page;
   /** Another workbench, e.g. with a different folder; closed by the runner at the end. */
   openWorkbench(options?: OpenWorkbenchOptions): Promise<Page>;
+  /** code-server's entry script, for a test that needs a server of its own (another HOME, say). */
+  readonly codeServerEntry: string;
 }
 
 let activeUiTestContext: UiTestContext | undefined;
@@ -63,7 +67,7 @@ async function listTests(dir: string): Promise<string[]> {
   }
 }
 
-async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbServer, deadline: Deadline): Promise<TestCounts> {
+async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbServer, codeServerEntry: string, deadline: Deadline): Promise<TestCounts> {
   const testFiles = await listTests(uiTestsDir);
   if (testFiles.length === 0) {
     console.log('UI tests: none found');
@@ -81,6 +85,7 @@ async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbS
       adb,
       browser,
       workbench,
+      codeServerEntry,
       async openWorkbench(options) {
         const page = await openWorkbench(browser, server, options);
         extraPages.push(page);
@@ -242,7 +247,7 @@ export async function runSuite(): Promise<number> {
     console.log(`code-server ${install.version} on ${server.origin} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     browser = await deadline.race(launchChromium(), 'Chromium to start');
     const inHost = await runInHostSuite(browser, server, deadline);
-    const ui = await runUiTests(browser, server, adb, deadline);
+    const ui = await runUiTests(browser, server, adb, install.entryScript, deadline);
     const total = { passed: inHost.passed + ui.passed, failed: inHost.failed + ui.failed };
     console.log(`\nVS Code tests ${total.failed === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(`vscode: ${total.passed} passed, ${total.failed} failed`);

@@ -28,6 +28,20 @@ function closed(terminal: vscode.Terminal): Promise<void> {
 
 describe('the selected device on a second adb server, from a terminal and a task (real adb)', function () {
   this.timeout(60_000);
+  // Registered before the lab's own `after`, so that it runs first: the setting goes back before
+  // the second server stops (a watched local server seen stopped would be started again).
+  after(async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (folder) await fs.rm(path.join(folder.uri.fsPath, '.vscode', 'tasks.json'), { force: true });
+    await vscode.workspace.getConfiguration(SECTION).update('adbServers', undefined, vscode.ConfigurationTarget.Global);
+    if (api) {
+      await until(api, () => api.servers.length === 1 && api.servers[0].address !== second.adb.address, 10_000, 'back to the run\'s server');
+      // Leave nothing selected, as on a first activation, for the suites after this.
+      await vscode.commands.executeCommand(`${SECTION}.clearSelection`);
+    }
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  });
+
   // A private adb server of its own, next to the run's one (which stays the default server).
   const second = useLab();
   let api: AndroidDeviceWatcherApi;
@@ -50,18 +64,6 @@ describe('the selected device on a second adb server, from a terminal and a task
       'the device on the second server, selected and read',
     );
     model = api.selectedDevice!.device.details!.model!;
-  });
-
-  after(async () => {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (folder) await fs.rm(path.join(folder.uri.fsPath, '.vscode', 'tasks.json'), { force: true });
-    await vscode.workspace.getConfiguration(SECTION).update('adbServers', undefined, vscode.ConfigurationTarget.Global);
-    if (api) {
-      await until(api, () => api.servers.length === 1 && api.servers[0].address !== second.adb.address, 10_000, 'back to the run\'s server');
-      // Leave nothing selected, as on a first activation, for the suites after this.
-      await vscode.commands.executeCommand(`${SECTION}.clearSelection`);
-    }
-    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 
   it('gives a new terminal ADB_SERVER_SOCKET with ANDROID_SERIAL, and adb there reaches the device', async () => {
