@@ -27,3 +27,16 @@ export async function until(api: AndroidDeviceWatcherApi, predicate: () => boole
     explain: () => `state ${api.pollerState}, devices ${JSON.stringify(api.devices.map((d) => [d.serial, d.state]))}`,
   });
 }
+
+/** Runs `script` in a new integrated terminal (`/bin/sh -c`), with the environment VS Code gives new terminals; resolves once it has closed. */
+export async function runInNewTerminal(script: string): Promise<void> {
+  const terminal = vscode.window.createTerminal({ name: 'adw probe', shellPath: '/bin/sh', shellArgs: ['-c', script] });
+  await new Promise<void>((resolve) => {
+    const subscription = vscode.window.onDidCloseTerminal((closed) => {
+      if (closed === terminal) {
+        subscription.dispose();
+        resolve();
+      }
+    });
+  });
+}

@@ -12,7 +12,7 @@ import { waitUntil } from '../../../lab/wait';
 import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
 import { deviceLine, HostileServer, startHostileServer } from '../../support/hostileServer';
 import { StartedHere } from '../../support/started';
-import { activeApi, SECTION, until } from './helpers';
+import { activeApi, runInNewTerminal, SECTION, until } from './helpers';
 
 const SERIAL = '-evil;touch$IFS/tmp/adw-pwned`id`';
 
@@ -56,15 +56,7 @@ describe('a device whose serial a shell could run (fake adb server)', function (
     assert.equal(await variable, undefined, 'no serial a task could run');
 
     const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'adw-hostile-term-')), 'serial.txt');
-    const terminal = vscode.window.createTerminal({ name: 'env probe', shellPath: '/bin/sh', shellArgs: ['-c', `printf '[%s]' "$ANDROID_SERIAL" > '${out}'`] });
-    await new Promise<void>((resolve) => {
-      const subscription = vscode.window.onDidCloseTerminal((closed) => {
-        if (closed === terminal) {
-          subscription.dispose();
-          resolve();
-        }
-      });
-    });
+    await runInNewTerminal(`printf '[%s]' "$ANDROID_SERIAL" > '${out}'`);
     assert.equal(await fs.readFile(out, 'utf8'), '[]');
     await fs.rm(path.dirname(out), { recursive: true, force: true });
   });

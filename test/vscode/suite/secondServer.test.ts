@@ -10,21 +10,9 @@ import * as vscode from 'vscode';
 import { waitUntil } from '../../../lab/wait';
 import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
 import { useLab } from '../../support/labFixture';
-import { activeApi, SECTION, until } from './helpers';
+import { activeApi, runInNewTerminal, SECTION, until } from './helpers';
 
 const TASK_LABEL = 'adw probe: model of the selected device';
-
-/** Resolves when `terminal` has closed (its shell ran to the end). */
-function closed(terminal: vscode.Terminal): Promise<void> {
-  return new Promise((resolve) => {
-    const subscription = vscode.window.onDidCloseTerminal((gone) => {
-      if (gone === terminal) {
-        subscription.dispose();
-        resolve();
-      }
-    });
-  });
-}
 
 describe('the selected device on a second adb server, from a terminal and a task (real adb)', function () {
   this.timeout(60_000);
@@ -68,12 +56,7 @@ describe('the selected device on a second adb server, from a terminal and a task
 
   it('gives a new terminal ADB_SERVER_SOCKET with ANDROID_SERIAL, and adb there reaches the device', async () => {
     const out = path.join(tmp, 'terminal.txt');
-    const terminal = vscode.window.createTerminal({
-      name: 'adw probe',
-      shellPath: '/bin/sh',
-      shellArgs: ['-c', `printf '%s\\n%s\\n' "$ADB_SERVER_SOCKET" "$ANDROID_SERIAL" > '${out}'; adb shell getprop ro.product.model >> '${out}' 2>&1`],
-    });
-    await closed(terminal);
+    await runInNewTerminal(`printf '%s\\n%s\\n' "$ADB_SERVER_SOCKET" "$ANDROID_SERIAL" > '${out}'; adb shell getprop ro.product.model >> '${out}' 2>&1`);
     const [socket, exported, answer] = (await fs.readFile(out, 'utf8')).split('\n');
     assert.equal(socket, `tcp:${second.adb.address}`);
     assert.equal(exported, serial);

@@ -14,7 +14,7 @@ import type { PollerState } from '../../../src/supervisor/pollerSupervisor';
 import { AdbHostClient } from '../../../lab/adbHostClient';
 import { findFreePort } from '../../../lab/ports';
 import { useLab } from '../../support/labFixture';
-import { activeApi, runAdbServer, SECTION, until } from './helpers';
+import { activeApi, runAdbServer, runInNewTerminal, SECTION, until } from './helpers';
 
 const deviceBySerial = (api: AndroidDeviceWatcherApi, serial: string): Device | undefined => api.devices.find((d) => d.serial === serial);
 
@@ -56,15 +56,7 @@ describe('device watcher in the real extension host', () => {
   /** ANDROID_SERIAL as a new integrated terminal sees it. */
   async function serialInNewTerminal(): Promise<string> {
     const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'adw-term-')), 'serial.txt');
-    const terminal = vscode.window.createTerminal({ name: 'env probe', shellPath: '/bin/sh', shellArgs: ['-c', `printf %s "$ANDROID_SERIAL" > '${out}'`] });
-    await new Promise<void>((resolve) => {
-      const subscription = vscode.window.onDidCloseTerminal((closed) => {
-        if (closed === terminal) {
-          subscription.dispose();
-          resolve();
-        }
-      });
-    });
+    await runInNewTerminal(`printf %s "$ANDROID_SERIAL" > '${out}'`);
     return fs.readFile(out, 'utf8');
   }
 
