@@ -1,0 +1,160 @@
+// A simulated Android emulator (a simulator, not the real one: no emulator or system image can be
+// installed here). It behaves like `emulator` where the extension can see it:
+//   emulator -list-avds                    the AVDs of the AVD home, one per line
+//   emulator -avd NAME [-port N] [-no-snapshot-load] [-wipe-data] [...]
+//     a device side on adb port N+1, registered with the adb server the way the emulator does
+//     (`host:emulator:N+1`; adb lists `emulator-N`), its console on port N, `sys.boot_completed` 0
+//     and then 1, the AVD name in `ro.boot.qemu.avd_name`; it runs until the console's `kill` or a
+//     signal.
+// Modes, for the failures users meet: ADW_SIM_EMULATOR_MODE=fail exits at once with an error (as
+// without hardware acceleration); =never-boots never completes its boot; =boot-on-signal completes
+// it on SIGUSR1, for tests that must see the boot in progress first.
+// Also: ADW_SIM_EMULATOR_LOG (a file that gets each run's arguments, one JSON line per run) and
+// ADW_SIM_EMULATOR_BOOT_MS (boot time, default 1500). The adb server is found like adb finds it
+// (ANDROID_ADB_SERVER_PORT, default 5037); the AVD home like the emulator finds it.
+
+import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { avdHome, listAvds } from '../../src/model/avdCatalog';
+import { DeviceLab } from './deviceLab';
+
+const DEFAULT_BOOT_MS = 1500;
+
+/** A console in the emulator's documented text protocol: a banner, then one command per line. */
+function startConsole(port: number, avd: string, token: string | undefined, onKill: () => void): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    let authenticated = token === undefined;
+    socket.setEncoding('utf8');
+    socket.write(
+      token === undefined
+        ? 'Android Console: type \'help\' for a list of commands\r\nOK\r\n'
+        : 'Android Console: Authentication required\r\nAndroid Console: type \'auth <auth_token>\' to authenticate\r\nAndroid Console: you can find your <auth_token> in\r\n\'' +
+            path.join(os.homedir(), '.emulator_console_auth_token') +
+            '\'\r\nOK\r\n',
+    );
+    let buffered = '';
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).replace(/\r$/, '').trim();
+        buffered = buffered.slice(newline + 1);
+        const [command, ...rest] = line.split(/\s+/);
+        if (command === 'auth') {
+          authenticated = rest.join(' ') === token;
+          socket.write(authenticated ? 'OK\r\n' : 'KO: authentication token does not match ~/.emulator_console_auth_token\r\n');
+        } else if (!authenticated) {
+          socket.write('KO: unknown command, try \'help\'\r\n');
+        } else if (line === 'avd name') {
+          socket.write(`${avd}\r\nOK\r\n`);
+        } else if (command === 'kill') {
+          socket.end('OK: killing emulator, bye bye\r\n', onKill);
+        } else {
+          socket.write('KO: unknown command, try \'help\'\r\n');
+        }
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** `host:emulator:PORT` to the adb server, as the emulator registers; the server sends no reply. */
+function register(adbServerPort: number, adbPort: number): Promise<void> {
+  const service = `host:emulator:${adbPort}`;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port: adbServerPort }, () => {
+      socket.end(`${service.length.toString(16).padStart(4, '0')}${service}`);
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve());
+    socket.resume();
+  });
+}
+
+async function freeConsolePort(): Promise<number> {
+  for (let port = 5554; port <= 5682; port += 2) {
+    const free = await Promise.all([port, port + 1].map((p) => new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false)).listen(p, '127.0.0.1', () => probe.close(() => resolve(true)));
+    })));
+    if (free.every(Boolean)) return port;
+  }
+  throw new Error('no free console port from 5554 to 5682');
+}
+
+async function main(args: string[]): Promise<number> {
+  const home = avdHome(process.env);
+  if (args.includes('-list-avds')) {
+    for (const avd of (await listAvds(home)).avds) process.stdout.write(`${avd.name}\n`);
+    return 0;
+  }
+  const log = process.env.ADW_SIM_EMULATOR_LOG;
+  if (log) await fs.appendFile(log, `${JSON.stringify({ pid: process.pid, args })}\n`);
+  const name = args[args.indexOf('-avd') + 1];
+  if (!args.includes('-avd') || !name) {
+    process.stderr.write('ERROR | No AVD specified. Use \'-avd\' to specify one.\n');
+    return 1;
+  }
+  const avd = (await listAvds(home)).avds.find((candidate) => candidate.name === name);
+  if (!avd) {
+    process.stderr.write(`PANIC: Unknown AVD name [${name}], use -list-avds to see valid list.\n`);
+    return 1;
+  }
+  const mode = process.env.ADW_SIM_EMULATOR_MODE;
+  if (mode === 'fail') {
+    process.stdout.write('INFO    | Android emulator version 35.1.4.0 (simulated)\n');
+    process.stderr.write('ERROR   | x86_64 emulation currently requires hardware acceleration!\n');
+    return 1;
+  }
+  const portArg = args.indexOf('-port');
+  const consolePort = portArg >= 0 ? Number(args[portArg + 1]) : await freeConsolePort();
+  const token = (await fs.readFile(path.join(os.homedir(), '.emulator_console_auth_token'), 'utf8').catch(() => '')).trim() || undefined;
+
+  const lab = new DeviceLab();
+  const properties: Record<string, string> = {
+    'ro.product.manufacturer': 'Google',
+    'ro.product.model': 'sdk_gphone64_x86_64',
+    'ro.product.name': 'sdk_gphone64_x86_64',
+    'ro.product.device': 'emu64x',
+    'ro.build.version.sdk': String(avd.apiLevel ?? 34),
+    'ro.product.cpu.abi': avd.abi ?? 'x86_64',
+    'ro.kernel.qemu': '1',
+    'ro.boot.qemu.avd_name': avd.name,
+    'sys.boot_completed': '',
+  };
+  const device = await lab.addDevice({ port: consolePort + 1, properties });
+  let ending: Promise<void> | undefined;
+  const end = (): Promise<void> => (ending ??= lab.close().then(() => process.exit(0)));
+  await startConsole(consolePort, avd.name, token, () => void end());
+  process.on('SIGTERM', () => void end());
+  process.on('SIGINT', () => void end());
+  process.stdout.write(`INFO    | Android emulator version 35.1.4.0 (simulated), AVD ${avd.name}, console ${consolePort}, adb ${consolePort + 1}\n`);
+  const boot = (): void => {
+    // The device reads this very object on every getprop.
+    device.properties['sys.boot_completed'] = '1';
+    process.stdout.write('INFO    | Boot completed\n');
+  };
+  // Listening before adb can list the device: a test may signal as soon as it sees it.
+  if (mode === 'boot-on-signal') process.once('SIGUSR1', boot);
+  await register(Number(process.env.ANDROID_ADB_SERVER_PORT) || 5037, consolePort + 1);
+  if (mode !== 'boot-on-signal' && mode !== 'never-boots') setTimeout(boot, Number(process.env.ADW_SIM_EMULATOR_BOOT_MS) || DEFAULT_BOOT_MS);
+  // Runs on (its device and console keep the process alive) until `kill` or a signal.
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0) process.exit(code);
+    },
+    (error: unknown) => {
+      process.stderr.write(`ERROR   | ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
