@@ -3,9 +3,11 @@
 // poller's dispose promise so VS Code waits for a clean stop.
 
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from './common/lifecycle';
 import { AdbStatus } from './model/adbStatus';
+import { EmulatorCatalog } from './model/emulatorCatalog';
 import { RecentLog } from './model/recentLog';
 import { defaultServer } from './model/settings';
 import { WatcherModel } from './model/watcherModel';
@@ -13,6 +15,7 @@ import { DEFAULT_POLLER_CONFIG } from './shared/types';
 import { PollerSupervisor } from './supervisor/pollerSupervisor';
 import { AndroidDeviceWatcherApi, PublicApi } from './ui/api';
 import { WatcherCommands } from './ui/commands';
+import { EmulatorActions } from './ui/emulators';
 import { SelectionExports } from './ui/selectionExports';
 import { SettingsSync } from './ui/settingsSync';
 import { DeviceStatusBar } from './ui/statusBar';
@@ -52,6 +55,8 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
     }),
   );
   store.add(new DeviceStatusBar(model));
+  const catalog = store.add(new EmulatorCatalog(process.env));
+  const emulatorActions = store.add(new EmulatorActions(catalog, model, log, path.join(context.logUri.fsPath, 'emulators')));
   store.add(
     new WatcherCommands({
       model,
@@ -60,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
       recent,
       settings: () => settings.settings,
       extensionVersion: String((context.extension.packageJSON as { version?: string }).version),
+      emulators: { catalog, actions: emulatorActions },
       localTerminalCwd: vscode.env.remoteName && context.extension.extensionKind === vscode.ExtensionKind.UI ? vscode.Uri.file(os.homedir()) : undefined,
     }),
   );

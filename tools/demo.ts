@@ -6,12 +6,13 @@
 //   --check       open the workbench headless, wait for a device in the status bar, screenshot, stop
 // Ctrl-C stops everything it started.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { adbServerWithDevices, RunningLab, startLab } from './simulatedLab';
+import { createSimulatedSdk, SAMPLE_AVDS } from '../lab/sim/avds';
 import { cleanupOnExit, CodeServer, startCodeServer } from '../lab/vscode/codeServer';
 import { installCodeServer } from '../lab/vscode/installCodeServer';
 import { launchChromium, openWorkbench } from '../lab/vscode/browser';
@@ -95,6 +96,16 @@ async function main(): Promise<void> {
     adbPort = lab.port;
   }
   const stopLab = cleanupOnExit(() => void lab?.stop());
+  // Two AVDs in a simulated SDK: one running (when the lab is ours), one to start from the picker.
+  const sdk = await createSimulatedSdk(SAMPLE_AVDS);
+  const stopSdk = cleanupOnExit(() => void sdk.dispose());
+  if (lab) {
+    spawn(path.join(sdk.root, 'sdk', 'emulator', 'emulator'), ['-avd', SAMPLE_AVDS[1].name], {
+      env: { ...process.env, ...sdk.env, ANDROID_ADB_SERVER_PORT: String(adbPort) },
+      stdio: 'ignore',
+    }).unref();
+    console.log(`  emulator: ${SAMPLE_AVDS[1].name} running, ${SAMPLE_AVDS[0].name} to start from the picker`);
+  }
 
   const install = await installCodeServer();
   const folder = await demoWorkspace();
@@ -104,10 +115,12 @@ async function main(): Promise<void> {
     folder,
     port: values.check ? 0 : port,
     installExtensionVsix: VSIX,
-    env: { ANDROID_ADB_SERVER_PORT: String(adbPort) },
+    env: { ANDROID_ADB_SERVER_PORT: String(adbPort), ...sdk.env },
   });
   const shutdown = async (code: number) => {
     await server.stop();
+    await sdk.dispose();
+    stopSdk();
     await lab?.stop();
     stopLab();
     await fs.rm(folder, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // Studio's Device Manager writes them, and the simulated `emulator` in the SDK's emulator folder.
 
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export interface AvdSpec {
@@ -10,6 +11,12 @@ export interface AvdSpec {
   apiLevel?: number;
   abi?: string;
 }
+
+/** Two AVDs of different kinds, for the VS Code tests and `npm start`. */
+export const SAMPLE_AVDS: readonly AvdSpec[] = [
+  { name: 'Pixel_8_API_34', displayName: 'Pixel 8 API 34', apiLevel: 34 },
+  { name: 'Tablet_API_30', displayName: 'Tablet API 30', apiLevel: 30, abi: 'arm64-v8a' },
+];
 
 /** `<home>/<name>.ini` pointing at `<home>/<name>.avd/config.ini`. */
 export async function writeAvd(home: string, spec: AvdSpec): Promise<void> {
@@ -35,4 +42,46 @@ export async function installSimulatedEmulator(sdk: string): Promise<string> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, `#!/bin/sh\nexec '${process.execPath}' '${path.join(__dirname, 'emulator.js')}' "$@"\n`, { mode: 0o755 });
   return file;
+}
+
+export interface SimulatedSdk {
+  root: string;
+  avdHome: string;
+  /** The environment that points the extension (and the simulator) at this SDK and AVD home. */
+  env: Record<string, string>;
+  /** Pids of the emulators started so far, from the simulator's log. */
+  emulatorPids(): Promise<number[]>;
+  /** Ends every simulated emulator still running and removes the folder. */
+  dispose(): Promise<void>;
+}
+
+/** An SDK with the simulated emulator and an AVD home holding `avds`, in a temporary folder. */
+export async function createSimulatedSdk(avds: readonly AvdSpec[]): Promise<SimulatedSdk> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-sim-sdk-'));
+  const sdk = path.join(root, 'sdk');
+  const avdHome = path.join(root, 'avd');
+  const log = path.join(root, 'emulator-runs.jsonl');
+  await installSimulatedEmulator(sdk);
+  for (const avd of avds) await writeAvd(avdHome, avd);
+  const emulatorPids = async () =>
+    (await fs.readFile(log, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { pid: number }).pid);
+  return {
+    root,
+    avdHome,
+    env: { ANDROID_HOME: sdk, ANDROID_AVD_HOME: avdHome, ADW_SIM_EMULATOR_LOG: log },
+    emulatorPids,
+    async dispose() {
+      for (const pid of await emulatorPids()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await fs.rm(root, { recursive: true, force: true });
+    },
+  };
 }

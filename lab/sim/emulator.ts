@@ -8,7 +8,8 @@
 //     signal.
 // Modes, for the failures users meet: ADW_SIM_EMULATOR_MODE=fail exits at once with an error (as
 // without hardware acceleration); =never-boots never completes its boot; =boot-on-signal completes
-// it on SIGUSR1, for tests that must see the boot in progress first.
+// it on SIGUSR1, for tests that must see the boot in progress first. The mode may also be written
+// in the AVD's folder (SIMULATOR_MODE_FILE).
 // Also: ADW_SIM_EMULATOR_LOG (a file that gets each run's arguments, one JSON line per run) and
 // ADW_SIM_EMULATOR_BOOT_MS (boot time, default 1500). The adb server is found like adb finds it
 // (ANDROID_ADB_SERVER_PORT, default 5037); the AVD home like the emulator finds it.
@@ -21,6 +22,10 @@ import { avdHome, listAvds } from '../../src/model/avdCatalog';
 import { DeviceLab } from './deviceLab';
 
 const DEFAULT_BOOT_MS = 1500;
+/** The Android version of the system image, by API level (what a real image reports). */
+const ANDROID_RELEASES: Record<number, string> = { 28: '9', 29: '10', 30: '11', 31: '12', 32: '12', 33: '13', 34: '14', 35: '15' };
+/** In an AVD's folder: the mode for that AVD when ADW_SIM_EMULATOR_MODE is not set. */
+export const SIMULATOR_MODE_FILE = 'simulator-mode';
 
 /** A console in the emulator's documented text protocol: a banner, then one command per line. */
 function startConsole(port: number, avd: string, token: string | undefined, onKill: () => void): Promise<net.Server> {
@@ -105,7 +110,8 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(`PANIC: Unknown AVD name [${name}], use -list-avds to see valid list.\n`);
     return 1;
   }
-  const mode = process.env.ADW_SIM_EMULATOR_MODE;
+  // Per AVD too, for tests that run it through an extension whose environment they cannot set.
+  const mode = process.env.ADW_SIM_EMULATOR_MODE ?? ((await fs.readFile(path.join(avd.folder, SIMULATOR_MODE_FILE), 'utf8').catch(() => '')).trim() || undefined);
   if (mode === 'fail') {
     process.stdout.write('INFO    | Android emulator version 35.1.4.0 (simulated)\n');
     process.stderr.write('ERROR   | x86_64 emulation currently requires hardware acceleration!\n');
@@ -122,6 +128,7 @@ async function main(args: string[]): Promise<number> {
     'ro.product.name': 'sdk_gphone64_x86_64',
     'ro.product.device': 'emu64x',
     'ro.build.version.sdk': String(avd.apiLevel ?? 34),
+    'ro.build.version.release': ANDROID_RELEASES[avd.apiLevel ?? 34] ?? String(avd.apiLevel ?? 34),
     'ro.product.cpu.abi': avd.abi ?? 'x86_64',
     'ro.kernel.qemu': '1',
     'ro.boot.qemu.avd_name': avd.name,

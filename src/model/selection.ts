@@ -3,7 +3,7 @@
 // Only when nothing is selected does the first ready device get selected automatically.
 // Rules only: the watcher model feeds it each new list and fires the events.
 
-import { Device, ServerState } from '../shared/types';
+import { Device, effectiveState, ServerState } from '../shared/types';
 
 /** The part of the workspace state this needs (vscode.Memento fits). */
 export interface SelectionMemento {
@@ -82,7 +82,7 @@ export class DeviceSelection {
     const previous = this.current;
     if (!previous) {
       // First use in this workspace: take the first ready device, as the best pickers do.
-      const first = devices.find((d) => d.state === 'device' && isPlainSerial(d.serial));
+      const first = devices.find((d) => effectiveState(d) === 'device' && isPlainSerial(d.serial));
       return first && this.select(first, first) === 'changed' ? 'auto-selected' : 'unchanged';
     }
     // A device's id gains its transport id while another device shares its serial: follow it by that.
@@ -122,7 +122,7 @@ function sameTransport(a: Device, b: Device): boolean {
 }
 
 function describe(device: Device, present: boolean): SelectedDevice {
-  return { id: device.id, serial: device.serial, server: device.server, device, present, ready: present && device.state === 'device', awaitingServer: false };
+  return { id: device.id, serial: device.serial, server: device.server, device, present, ready: present && effectiveState(device) === 'device', awaitingServer: false };
 }
 
 function sameSelection(a: SelectedDevice, b: SelectedDevice): boolean {

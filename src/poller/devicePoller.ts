@@ -182,7 +182,9 @@ export class DevicePoller {
     }
     const transportId = device.transportId ?? '';
     const entry = this.details.get(device.id);
-    if (entry && entry.transportId === transportId && (entry.details || entry.inFlight || entry.failures >= MAX_DETAILS_FAILURES)) {
+    // A booting emulator is read again with each list (each poll) until its boot completes.
+    const settled = entry?.details && !entry.details.booting;
+    if (entry && entry.transportId === transportId && (settled || entry.inFlight || entry.failures >= MAX_DETAILS_FAILURES)) {
       return;
     }
     const fresh: DetailsEntry =

@@ -28,6 +28,10 @@ export interface DeviceDetails {
   androidRelease?: string;
   sdkLevel?: number;
   abi?: string;
+  /** An emulator's AVD (`ro.boot.qemu.avd_name`, older images `ro.kernel.qemu.avd_name`). */
+  avdName?: string;
+  /** An emulator that adb lists before its boot completes (`sys.boot_completed` is not 1 yet). */
+  booting?: boolean;
 }
 
 export interface Device {
@@ -52,6 +56,17 @@ export interface Device {
    */
   sharesSerial?: boolean;
   details?: DeviceDetails;
+}
+
+/**
+ * adb's state, except that an emulator still booting is `booting`, not yet ready for commands (adb
+ * lists it as `device` long before its boot completes; until its properties are read, it counts
+ * as booting).
+ */
+export function effectiveState(device: Pick<Device, 'state' | 'details' | 'connection'>): DeviceState {
+  if (device.state !== 'device') return device.state;
+  if (device.details?.booting || (device.connection === 'emulator' && !device.details)) return 'booting';
+  return device.state;
 }
 
 export type ServerStatus = 'connecting' | 'connected' | 'unreachable';

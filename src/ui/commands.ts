@@ -6,7 +6,8 @@ import { DisposableBase } from '../common/lifecycle';
 import { adbServerSocket } from '../model/settings';
 import { isPlainSerial } from '../model/selection';
 import { Device } from '../shared/types';
-import { DevicePicker } from './devicePicker';
+import { DevicePicker, PickerEmulators } from './devicePicker';
+import { LaunchMode } from './emulators';
 import { deviceName, inert } from './deviceText';
 import { showTroubleshootReport, TroubleshootDeps } from './troubleshoot';
 import { connectOverWifi, disconnectDevice } from './wifi';
@@ -18,6 +19,7 @@ export interface CommandDeps extends TroubleshootDeps {
    * on the remote side unless its cwd is a local file URI, and the adb it runs is a local one.
    */
   localTerminalCwd?: vscode.Uri;
+  emulators: PickerEmulators;
 }
 
 export class WatcherCommands extends DisposableBase {
@@ -32,7 +34,7 @@ export class WatcherCommands extends DisposableBase {
     };
     const openShell = (device: Device) => openAdbShell(deps, device);
     const disconnect = async (device: Device) => void (await disconnectDevice(model, device));
-    const picker = this.register(new DevicePicker(model, { copySerial, openShell, disconnect }));
+    const picker = this.register(new DevicePicker(model, { copySerial, openShell, disconnect }, deps.emulators));
     const pick = () => picker.show();
 
     const control = (name: string, action: () => Promise<void> | void) => async () => {
@@ -98,6 +100,24 @@ export class WatcherCommands extends DisposableBase {
       return device.serial;
     });
     register('clearSelection', () => model.clearSelection());
+    // Emulators: an AVD name as the argument (other extensions, tests) skips the quick pick.
+    const emulators = deps.emulators.actions;
+    const start = (mode: LaunchMode) => async (name?: unknown) => {
+      const avd = await emulators.chooseAvd(typeof name === 'string' ? name : undefined);
+      if (!avd) return typeof name === 'string' ? { ok: false, message: `no AVD named ${name}` } : undefined;
+      return emulators.launch(avd, mode);
+    };
+    register('startEmulator', start('normal'));
+    register('coldBootEmulator', start('cold'));
+    register('wipeEmulatorData', start('wipe'));
+    // Stops the given emulator serial, or the selected device when it is an emulator.
+    register('stopEmulator', async (serial?: unknown) => {
+      const device = typeof serial === 'string' ? model.devices.find((d) => d.serial === serial) : model.selection?.device;
+      if (!device || device.connection !== 'emulator') return { ok: false, message: `no emulator ${typeof serial === 'string' ? serial : 'selected'}` };
+      const result = await emulators.stop(device);
+      if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not stop {0}: {1}', inert(device.serial), inert(result.message)));
+      return result;
+    });
     // Starts the local adb servers that refuse connections (or the one given): the picker's action
     // for "not running", whether or not the watcher starts them by itself.
     register('startAdbServer', async (server?: unknown) => {

@@ -4,14 +4,19 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase, DisposableStore, MutableDisposable } from '../common/lifecycle';
+import { Avd } from '../model/avdCatalog';
+import { EmulatorCatalog } from '../model/emulatorCatalog';
 import { WatcherModel } from '../model/watcherModel';
-import { Device } from '../shared/types';
+import { Device, effectiveState } from '../shared/types';
 import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, serverProblemLabel, stateFix } from './deviceText';
+import { avdSummary, EmulatorActions } from './emulators';
 
 type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'startAdbServer' | 'connectWifi' | 'troubleshoot';
 
 interface PickerItem extends vscode.QuickPickItem {
   device?: Device;
+  /** An emulator that is not running: accepting it starts it. */
+  avd?: Avd;
   action?: Action;
 }
 
@@ -39,6 +44,15 @@ interface RowButtons {
   copy: vscode.QuickInputButton;
   shell: vscode.QuickInputButton;
   disconnect: vscode.QuickInputButton;
+  stopEmulator: vscode.QuickInputButton;
+  coldBoot: vscode.QuickInputButton;
+  wipeData: vscode.QuickInputButton;
+}
+
+/** Where the picker's Emulators group comes from. */
+export interface PickerEmulators {
+  catalog: EmulatorCatalog;
+  actions: EmulatorActions;
 }
 
 export class DevicePicker extends DisposableBase {
@@ -48,6 +62,7 @@ export class DevicePicker extends DisposableBase {
   constructor(
     private readonly model: WatcherModel,
     private readonly actions: DeviceActions,
+    private readonly emulators: PickerEmulators,
   ) {
     super();
   }
@@ -66,27 +81,42 @@ export class DevicePicker extends DisposableBase {
       copy: { iconPath: new vscode.ThemeIcon('copy'), tooltip: vscode.l10n.t('Copy serial') },
       shell: { iconPath: new vscode.ThemeIcon('terminal'), tooltip: vscode.l10n.t('Open adb shell') },
       disconnect: { iconPath: new vscode.ThemeIcon('debug-disconnect'), tooltip: vscode.l10n.t('Disconnect (adb disconnect)') },
+      stopEmulator: { iconPath: new vscode.ThemeIcon('debug-stop'), tooltip: vscode.l10n.t('Stop the emulator') },
+      coldBoot: { iconPath: new vscode.ThemeIcon('debug-restart'), tooltip: vscode.l10n.t('Cold boot (no quick-boot snapshot)') },
+      wipeData: { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Wipe data and start') },
     };
+    const { catalog, actions: emulatorActions } = this.emulators;
+    const itemId = (item: PickerItem | undefined) => item?.device?.id ?? (item?.avd ? `avd:${item.avd.name}` : item?.action);
 
     const render = () => {
-      const activeId = picker.activeItems[0]?.device?.id ?? picker.activeItems[0]?.action;
-      picker.items = buildItems(model, buttons);
+      const activeId = itemId(picker.activeItems[0]);
+      const running = emulatorActions.runningAvds();
+      picker.items = buildItems(model, buttons, catalog.avds.filter((avd) => !running.has(avd.name)));
       const state = model.state;
       picker.busy = state === 'starting' || state === 'restarting' || state === 'stopping' || (state === 'running' && model.awaitingFirstList);
       picker.title = vscode.l10n.t('Android devices ({0}) — watcher {1}', model.devices.length, pollerStateLabel(state));
       // Keep the user's place across live updates.
-      const active = picker.items.find((item) => (item.device?.id ?? item.action) === activeId && item.kind !== vscode.QuickPickItemKind.Separator);
+      const active = picker.items.find((item) => itemId(item) === activeId && item.kind !== vscode.QuickPickItemKind.Separator);
       if (active) picker.activeItems = [active];
     };
     store.add(model.onDidChange(render));
+    store.add(catalog.onDidChange(render));
     render();
+    // AVDs created or deleted since the last look show up while the picker is open.
+    void catalog.refresh();
 
     return new Promise<Device | undefined>((resolve) => {
       let picked: Device | undefined;
       store.add(
         picker.onDidTriggerItemButton(({ item, button }) => {
+          if (item.avd) {
+            void emulatorActions.launch(item.avd, button === buttons.wipeData ? 'wipe' : 'cold');
+            picker.hide();
+            return;
+          }
           if (!item.device) return;
-          if (button === buttons.copy) void this.actions.copySerial(item.device);
+          if (button === buttons.stopEmulator) void emulatorActions.stop(item.device);
+          else if (button === buttons.copy) void this.actions.copySerial(item.device);
           else if (button === buttons.shell) void this.actions.openShell(item.device);
           else if (button === buttons.disconnect) void this.actions.disconnect(item.device);
         }),
@@ -97,6 +127,8 @@ export class DevicePicker extends DisposableBase {
           if (item?.device) {
             picked = item.device;
             model.select(item.device);
+          } else if (item?.avd) {
+            void emulatorActions.launch(item.avd);
           } else if (item?.action) {
             const args = item.action === 'setAdbPath' ? ['androidDeviceWatcher.adbPath'] : [];
             void vscode.commands.executeCommand(ACTION_COMMANDS[item.action], ...args);
@@ -117,7 +149,7 @@ function sharedSerialNote(device: Device): string {
   return vscode.l10n.t('another device has the same serial; adb tells them apart by transport id {0} (adb -t {0})', device.transportId ?? '?');
 }
 
-function buildItems(model: WatcherModel, buttons: RowButtons): PickerItem[] {
+function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readonly Avd[]): PickerItem[] {
   const devices = model.devices;
   const servers = model.servers;
   const selected = model.selection;
@@ -149,15 +181,20 @@ function buildItems(model: WatcherModel, buttons: RowButtons): PickerItem[] {
       description: `${serial}${isSelected ? `  $(check) ${vscode.l10n.t('selected')}` : ''}`,
       detail: plain([deviceSummary(device), fix, device.sharesSerial ? sharedSerialNote(device) : undefined].filter(Boolean).join(' — ')),
       device,
-      buttons: [buttons.copy, ...(device.state === 'device' ? [buttons.shell] : []), ...(device.connection === 'tcp' ? [buttons.disconnect] : [])],
+      buttons: [
+        buttons.copy,
+        ...(device.state === 'device' ? [buttons.shell] : []),
+        ...(device.connection === 'tcp' ? [buttons.disconnect] : []),
+        ...(device.connection === 'emulator' ? [buttons.stopEmulator] : []),
+      ],
     };
   };
   const separator = (label: string): PickerItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
   const groups = servers.length > 1 ? servers.map((s) => s.address) : [undefined];
   for (const server of groups) {
     const mine = devices.filter((d) => server === undefined || d.server === server);
-    const ready = mine.filter((d) => d.state === 'device');
-    const notReady = mine.filter((d) => d.state !== 'device');
+    const ready = mine.filter((d) => effectiveState(d) === 'device');
+    const notReady = mine.filter((d) => effectiveState(d) !== 'device');
     if (server !== undefined) {
       const status = servers.find((s) => s.address === server);
       items.push(separator(status?.status === 'unreachable' ? `${server} — ${vscode.l10n.t('unreachable')}` : server));
@@ -183,6 +220,19 @@ function buildItems(model: WatcherModel, buttons: RowButtons): PickerItem[] {
   }
   if (devices.length === 0 && model.state === 'running' && !model.allServersUnreachable && !model.awaitingFirstList) {
     items.push({ label: `$(info) ${vscode.l10n.t('No devices')}`, detail: vscode.l10n.t('Connect a device with USB debugging on, or start an emulator.'), alwaysShow: true });
+  }
+
+  if (notRunning.length > 0) {
+    items.push(separator(vscode.l10n.t('Emulators')));
+    for (const avd of notRunning) {
+      items.push({
+        label: `$(vm) ${plain(avd.displayName)}`,
+        description: plain(avdSummary(avd)),
+        detail: vscode.l10n.t('Not running: select to start it'),
+        avd,
+        buttons: [buttons.coldBoot, buttons.wipeData],
+      });
+    }
   }
 
   items.push(separator(vscode.l10n.t('Device watcher: {0}', pollerStateLabel(model.state))));

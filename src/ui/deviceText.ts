@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { WatcherState } from '../model/watcherModel';
-import { Device, ServerProblem } from '../shared/types';
+import { Device, effectiveState, ServerProblem } from '../shared/types';
 
 /** Device data in a label that renders `$(icon)`: shown as typed, never as an icon. */
 export function plain(text: string): string {
@@ -20,6 +20,8 @@ export function inert(text: string): string {
 
 export function deviceName(device: Device): string {
   const details = device.details;
+  // An emulator by its AVD, not by the system image's model (sdk_gphone64_x86_64).
+  if (details?.avdName) return details.avdName;
   if (details?.model) {
     return details.manufacturer && !details.model.toLowerCase().startsWith(details.manufacturer.toLowerCase())
       ? `${details.manufacturer} ${details.model}`
@@ -63,6 +65,8 @@ export function stateLabel(state: string): string {
       return vscode.l10n.t('authorizing');
     case 'connecting':
       return vscode.l10n.t('connecting');
+    case 'booting':
+      return vscode.l10n.t('booting');
     case 'no permissions':
       return vscode.l10n.t('no permissions');
     default:
@@ -72,7 +76,9 @@ export function stateLabel(state: string): string {
 
 /** What the user can do about a device that is not ready; undefined when it is ready. */
 export function stateFix(device: Device): string | undefined {
-  switch (device.state) {
+  switch (effectiveState(device)) {
+    case 'booting':
+      return vscode.l10n.t('The emulator is starting; it is ready once its boot completes.');
     case 'device':
       return undefined;
     case 'unauthorized':
@@ -105,7 +111,7 @@ export function deviceSummary(device: Device): string {
   if (details?.sdkLevel !== undefined) parts.push(vscode.l10n.t('API {0}', details.sdkLevel));
   if (details?.abi) parts.push(details.abi);
   parts.push(connectionLabel(device));
-  parts.push(stateLabel(device.state));
+  parts.push(stateLabel(effectiveState(device)));
   return parts.join(' · ');
 }
 

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
 import { WatcherModel } from '../model/watcherModel';
+import { effectiveState } from '../shared/types';
 import { deviceIcon, deviceName, plain, pollerStateLabel, serverProblemLabel, stateLabel } from './deviceText';
 
 export const STATUS_BAR_ID = 'androidDeviceWatcher.status';
@@ -73,8 +74,12 @@ export class DeviceStatusBar extends DisposableBase {
     if (!selected.present) {
       return { text: `$(debug-disconnect) ${name} (${vscode.l10n.t('disconnected')})${more}`, warning: true };
     }
+    const deviceState = effectiveState(selected.device);
+    if (deviceState === 'booting') {
+      return { text: `$(sync~spin) ${name} (${stateLabel(deviceState)})${more}`, warning: false };
+    }
     if (!selected.ready) {
-      return { text: `$(warning) ${name} (${stateLabel(selected.device.state)})${more}`, warning: true };
+      return { text: `$(warning) ${name} (${stateLabel(deviceState)})${more}`, warning: true };
     }
     return { text: `${deviceIcon(selected.device)} ${name}${more}`, warning: false };
   }
@@ -97,7 +102,7 @@ export class DeviceStatusBar extends DisposableBase {
     for (const device of devices) {
       tip.appendMarkdown('- ');
       tip.appendMarkdown(`${deviceIcon(device)} `);
-      tip.appendText(`${deviceName(device)} — ${device.serial} — ${stateLabel(device.state)}`);
+      tip.appendText(`${deviceName(device)} — ${device.serial} — ${stateLabel(effectiveState(device))}`);
       if (selected?.id === device.id) tip.appendMarkdown(` $(check)`);
       tip.appendMarkdown('\n');
     }

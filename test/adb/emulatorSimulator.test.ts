@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { findFreePort } from '../../lab/ports';
 import { installSimulatedEmulator, writeAvd } from '../../lab/sim/avds';
 import { waitUntil } from '../../lab/wait';
@@ -28,13 +29,14 @@ async function freeConsolePort(): Promise<number> {
   }
 }
 
-describe('the simulated emulator, seen by the real adb server', function () {
+describe('the simulated emulator, seen by the real adb server and the watcher', function () {
   this.timeout(30_000);
   const fixture = useLab();
   let root: string;
   let emulator: string;
   let env: NodeJS.ProcessEnv;
   const running: ChildProcess[] = [];
+  let harness: Harness | undefined;
 
   before(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-emulator-sim-'));
@@ -46,6 +48,8 @@ describe('the simulated emulator, seen by the real adb server', function () {
     env = { ...process.env, HOME: root, ANDROID_AVD_HOME: avdHome, ANDROID_ADB_SERVER_PORT: String(fixture.adb.port) };
   });
   afterEach(async () => {
+    await harness?.supervisor.dispose();
+    harness = undefined;
     for (const child of running.splice(0)) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -102,6 +106,20 @@ describe('the simulated emulator, seen by the real adb server', function () {
     assert.equal(kill.ok, true);
     assert.equal(await exited, 0);
     await waitUntil(async () => !(await fixture.adb.devices()).some((d) => d.serial === serial && d.state === 'device'), 10_000, `${serial} gone from adb`);
+  });
+
+  it('is followed by the watcher (real worker): named by its AVD, booting, then ready once booted', async () => {
+    const consolePort = await freeConsolePort();
+    const serial = `emulator-${consolePort}`;
+    harness = createPoller({ servers: [fixture.adb.address], pollIntervalMs: 200 });
+    await harness.supervisor.start();
+    const child = launch(['-avd', 'Pixel_8_API_34', '-port', String(consolePort)], { ADW_SIM_EMULATOR_MODE: 'boot-on-signal' });
+    const booting = await waitForSnapshot(harness.supervisor, (s) => deviceIn(s, serial)?.details?.booting === true, 10_000, `${serial} booting`);
+    assert.equal(deviceIn(booting, serial)?.connection, 'emulator');
+    assert.equal(deviceIn(booting, serial)?.details?.avdName, 'Pixel_8_API_34');
+    child.kill('SIGUSR1');
+    const booted = await waitForSnapshot(harness.supervisor, (s) => deviceIn(s, serial)?.details?.booting === undefined, 10_000, `${serial} booted`);
+    assert.equal(deviceIn(booted, serial)?.details?.avdName, 'Pixel_8_API_34');
   });
 
   it('refuses a wrong console token, as the real console does', async () => {

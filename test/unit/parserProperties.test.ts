@@ -233,7 +233,7 @@ describe('device list parser: properties', () => {
 });
 
 describe('getprop parser: properties', () => {
-  const WANTED: Record<string, keyof DeviceDetails> = {
+  const WANTED: Record<string, 'manufacturer' | 'model' | 'androidRelease' | 'sdkLevel' | 'abi'> = {
     'ro.product.manufacturer': 'manufacturer',
     'ro.product.model': 'model',
     'ro.build.version.release': 'androidRelease',

@@ -95,6 +95,17 @@ describe('WatcherModel: the selection', () => {
     assert.equal(memento.get<Device>('androidDeviceWatcher.selectedDevice')?.serial, 'B');
   });
 
+  it('does not take a booting emulator as the first ready device until its boot completes', () => {
+    const s = open();
+    const emulator = (booting: boolean) => device('emulator-5554', { connection: 'emulator', details: { avdName: 'Pixel_8_API_34', ...(booting ? { booting } : {}) } });
+    const selected = () => s.selection;
+    snapshots.push(emulator(true));
+    assert.equal(selected(), undefined);
+    snapshots.push(emulator(false));
+    assert.equal(selected()?.serial, 'emulator-5554');
+    assert.equal(selected()?.ready, true);
+  });
+
   it('never selects a device whose serial a shell could misread, but lets the user pick it', () => {
     const s = open();
     const hostile = device('x;touch /tmp/p', { state: 'device' });

@@ -13,6 +13,7 @@ import { PrivateAdbServer } from '../../../lab/adbServerProcess';
 import { extensionDevelopmentPayload, launchChromium, loadWorkbench, newBrowserPage, openWorkbench, type OpenWorkbenchOptions } from '../../../lab/vscode/browser';
 import { projectRoot, startCodeServer, type CodeServer } from '../../../lab/vscode/codeServer';
 import { installCodeServer } from '../../../lab/vscode/installCodeServer';
+import { createSimulatedSdk, SAMPLE_AVDS, SimulatedSdk } from '../../../lab/sim/avds';
 import { stopAll } from '../../support/started';
 
 const root = projectRoot();
@@ -230,7 +231,10 @@ export async function runSuite(): Promise<number> {
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let adb: PrivateAdbServer | undefined;
+  let sdk: SimulatedSdk | undefined;
   try {
+    // An SDK whose `emulator` is the simulator, and two AVDs, found through the variables a user has.
+    sdk = await createSimulatedSdk(SAMPLE_AVDS);
     // The extension watches a private adb server of the run's own, found through the variable
     // adb itself honours; the tests attach simulated devices to it.
     adb = await deadline.race(PrivateAdbServer.start(), 'the private adb server to start');
@@ -239,7 +243,7 @@ export async function runSuite(): Promise<number> {
         entryScript: install.entryScript,
         folder: root,
         // Reaches the extension host; smoke.test.ts checks it arrives.
-        env: { ADW_VSCODE_TEST_RUNNER: 'code-server', ANDROID_ADB_SERVER_PORT: String(adb.port) },
+        env: { ADW_VSCODE_TEST_RUNNER: 'code-server', ANDROID_ADB_SERVER_PORT: String(adb.port), ...sdk.env },
         onOutput: verbose ? (chunk) => process.stderr.write(chunk) : undefined,
       }),
       'code-server to start',
@@ -259,6 +263,7 @@ export async function runSuite(): Promise<number> {
     deadline.dispose();
     await browser?.close().catch(() => undefined);
     await server?.stop();
+    await sdk?.dispose();
     await adb?.stop();
   }
 }

@@ -212,6 +212,8 @@ describe('status bar and picker, driven like a user', function () {
   it('connects a device over Wi-Fi from the picker, and it appears without a refresh', async () => {
     const sim = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'OnePlus', 'ro.product.model': 'CPH2449' } });
     await page.locator(STATUS_ITEM).click();
+    // Typed like a user would: the row may be below the picker's visible rows.
+    await page.locator('.quick-input-widget input').fill('Connect a device');
     const connectRow = page.locator(PICKER_ROWS, { hasText: 'Connect a device over Wi-Fi' });
     await connectRow.waitFor({ state: 'visible' });
     await connectRow.click();

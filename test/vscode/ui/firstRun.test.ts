@@ -76,6 +76,6 @@ describe('first run on a machine set up by Android Studio (a VS Code of its own)
     const recorded = (await fs.readFile(calls, 'utf8')).trim().split('\n');
     assert.ok(recorded.includes(`-P ${port} start-server`), recorded.join('\n'));
     for (const sim of await lab.addDevices(2)) await adb.connect(sim.port);
-    assert.match(await waitForStatus(page, /\(\+1\)/, 30_000), /\(\+1\)/);
+    assert.match(await waitForStatus(page, /\(\+\d+\)/, 30_000), /\(\+\d+\)/);
   });
 });

@@ -1,0 +1,81 @@
+// The emulators a user has: the AVDs of the AVD home (read from their files, never by starting
+// `emulator -list-avds`), kept current by watching that folder, and the `emulator` executable found
+// like adb. The picker lists what is not running; running ones are devices named by their AVD.
+
+import { FSWatcher, watch } from 'node:fs';
+import { Emitter } from '../common/events';
+import { DisposableBase, toDisposable } from '../common/lifecycle';
+import { AdbSearch, EMULATOR, locateAdb, Platform, THIS_PLATFORM } from './adbLocator';
+import { Avd, avdHome, listAvds } from './avdCatalog';
+
+/** A burst of file events (an AVD being created writes several files) is read once. */
+const SETTLE_MS = 100;
+
+export class EmulatorCatalog extends DisposableBase {
+  private listed: readonly Avd[] = [];
+  private search?: AdbSearch;
+  private watcher?: FSWatcher;
+  private settle?: NodeJS.Timeout;
+  private reading?: Promise<void>;
+  private readonly changed = this.register(new Emitter<void>());
+  readonly onDidChange = this.changed.event;
+  readonly home: string;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly platform: Platform = THIS_PLATFORM,
+  ) {
+    super();
+    this.home = avdHome(env, platform);
+    this.register(
+      toDisposable(() => {
+        clearTimeout(this.settle);
+        this.watcher?.close();
+      }),
+    );
+  }
+
+  get avds(): readonly Avd[] {
+    return this.listed;
+  }
+
+  /** The `emulator` executable, once `refresh()` has looked. */
+  get emulator(): AdbSearch | undefined {
+    return this.search;
+  }
+
+  /** Reads the AVD home and looks for `emulator` again; the next changes come by themselves. */
+  refresh(emulatorSetting = ''): Promise<void> {
+    this.reading ??= (async () => {
+      try {
+        const [listing, search] = await Promise.all([listAvds(this.home), locateAdb(emulatorSetting, this.env, this.platform, EMULATOR)]);
+        this.search = search;
+        if (JSON.stringify(listing.avds) !== JSON.stringify(this.listed)) {
+          this.listed = listing.avds;
+          this.changed.fire();
+        }
+        this.watchHome();
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
+  }
+
+  private watchHome(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.home, () => {
+        clearTimeout(this.settle);
+        this.settle = setTimeout(() => void this.refresh(), SETTLE_MS);
+      });
+      // A deleted AVD home ends the watch; the next refresh starts it again.
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch {
+      // No AVD home yet: looked at again on the next refresh (each picker open).
+    }
+  }
+}

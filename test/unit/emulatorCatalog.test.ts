@@ -1,0 +1,66 @@
+// The AVDs the picker offers: read from the AVD home, and followed as AVDs are created and deleted
+// while VS Code runs (a folder watch, no process per refresh).
+
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { installSimulatedEmulator, writeAvd } from '../../lab/sim/avds';
+import { EmulatorCatalog } from '../../src/model/emulatorCatalog';
+
+describe('EmulatorCatalog', () => {
+  let root: string;
+  let catalog: EmulatorCatalog | undefined;
+
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-avds-'));
+  });
+  afterEach(async () => {
+    catalog?.dispose();
+    catalog = undefined;
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const names = (c: EmulatorCatalog) => c.avds.map((avd) => avd.name);
+  const nextChange = (c: EmulatorCatalog) => new Promise<void>((resolve) => {
+    const subscription = c.onDidChange(() => {
+      subscription.dispose();
+      resolve();
+    });
+  });
+
+  it('lists the AVD home and finds the SDK emulator like adb (ANDROID_HOME before PATH)', async () => {
+    const home = path.join(root, 'avd');
+    await writeAvd(home, { name: 'Pixel_8_API_34' });
+    const emulator = await installSimulatedEmulator(path.join(root, 'sdk'));
+    catalog = new EmulatorCatalog({ ANDROID_AVD_HOME: home, ANDROID_HOME: path.join(root, 'sdk'), PATH: '' }, { os: 'linux', home: root });
+    await catalog.refresh();
+    assert.deepEqual(names(catalog), ['Pixel_8_API_34']);
+    assert.deepEqual(catalog.emulator?.found, { path: emulator, source: 'ANDROID_HOME' });
+  });
+
+  it('follows an AVD created and one deleted while it runs', async () => {
+    const home = path.join(root, 'avd');
+    await writeAvd(home, { name: 'A_API_30' });
+    catalog = new EmulatorCatalog({ ANDROID_AVD_HOME: home, PATH: '' }, { os: 'linux', home: root });
+    await catalog.refresh();
+    const added = nextChange(catalog);
+    await writeAvd(home, { name: 'B_API_34' });
+    await added;
+    assert.deepEqual(names(catalog), ['A_API_30', 'B_API_34']);
+    const removed = nextChange(catalog);
+    await fs.rm(path.join(home, 'A_API_30.ini'));
+    await removed;
+    assert.deepEqual(names(catalog), ['B_API_34']);
+  });
+
+  it('has no AVDs and no emulator on a machine without them, and says nothing changed', async () => {
+    catalog = new EmulatorCatalog({ PATH: '' }, { os: 'linux', home: root });
+    let changes = 0;
+    catalog.onDidChange(() => changes++);
+    await catalog.refresh();
+    assert.deepEqual(names(catalog), []);
+    assert.equal(catalog.emulator?.found, undefined);
+    assert.equal(changes, 0);
+  });
+});
