@@ -14,14 +14,16 @@ import { SimulatedLab } from '../lab/sim/labClient';
 import { RECONNECT_BACKOFF } from '../src/poller/serverWatcher';
 import { Snapshot } from '../src/shared/types';
 import { hookedWorker, sendBusyLoop } from '../lab/workerHooks';
+import { emulatorFigures } from './emulators';
+import { medP95, ms, quantile } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 const POLL_MS = 1000;
 const PUSH_WAIT_SECONDS = Number(process.env.BENCH_PUSH_WAIT_SECONDS ?? 70);
-/** BENCH_ONLY=appear,vanish,lifecycle,restart,resources,burst runs a subset (all by default). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,restart,resources,burst').split(','));
+/** BENCH_ONLY=appear,vanish,lifecycle,restart,resources,burst,emulators runs a subset (all by default). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,restart,resources,burst,emulators').split(','));
 
 interface Row {
   what: string;
@@ -32,12 +34,6 @@ interface Row {
 }
 const rows: Row[] = [];
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
-const ms = (value: number) => `${value.toFixed(1)} ms`;
-const medP95 = (values: number[]) => `${ms(quantile(values, 0.5))} / ${ms(quantile(values, 0.95))}`;
 
 function row(what: string, ours: string, baseline: string, target: string, met: boolean): void {
   rows.push({ what, ours, baseline, target, met });
@@ -405,6 +401,7 @@ async function main(): Promise<void> {
     if (ONLY.has('restart')) await serverRestart();
     if (ONLY.has('resources')) await memoryAndIdleCpu(adb, lab);
     if (ONLY.has('burst')) await burst(adb, lab);
+    if (ONLY.has('emulators')) await emulatorFigures(adb, Math.min(RUNS, 10), row);
   } finally {
     await Promise.all([adb.stop(), lab.close()]);
   }
