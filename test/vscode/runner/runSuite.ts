@@ -45,6 +45,8 @@ export interface UiTestContext {
   openWorkbench(options?: OpenWorkbenchOptions): Promise<Page>;
   /** code-server's entry script, for a test that needs a server of its own (another HOME, say). */
   readonly codeServerEntry: string;
+  /** The simulated SDK and AVD home the extension under test sees. */
+  readonly sdk: SimulatedSdk;
 }
 
 let activeUiTestContext: UiTestContext | undefined;
@@ -68,7 +70,7 @@ async function listTests(dir: string): Promise<string[]> {
   }
 }
 
-async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbServer, codeServerEntry: string, deadline: Deadline): Promise<TestCounts> {
+async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbServer, sdk: SimulatedSdk, codeServerEntry: string, deadline: Deadline): Promise<TestCounts> {
   const testFiles = await listTests(uiTestsDir);
   if (testFiles.length === 0) {
     console.log('UI tests: none found');
@@ -87,6 +89,7 @@ async function runUiTests(browser: Browser, server: CodeServer, adb: PrivateAdbS
       browser,
       workbench,
       codeServerEntry,
+      sdk,
       async openWorkbench(options) {
         const page = await openWorkbench(browser, server, options);
         extraPages.push(page);
@@ -251,7 +254,7 @@ export async function runSuite(): Promise<number> {
     console.log(`code-server ${install.version} on ${server.origin} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     browser = await deadline.race(launchChromium(), 'Chromium to start');
     const inHost = await runInHostSuite(browser, server, deadline);
-    const ui = await runUiTests(browser, server, adb, install.entryScript, deadline);
+    const ui = await runUiTests(browser, server, adb, sdk, install.entryScript, deadline);
     const total = { passed: inHost.passed + ui.passed, failed: inHost.failed + ui.failed };
     console.log(`\nVS Code tests ${total.failed === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(`vscode: ${total.passed} passed, ${total.failed} failed`);
