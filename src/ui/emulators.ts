@@ -73,16 +73,24 @@ export class EmulatorActions extends DisposableBase {
     }
   }
 
-  /** Selects the emulator once adb lists it booted; reports an early exit or a slow boot. */
+  /**
+   * Selects the emulator as soon as adb lists it (the status bar then says it is booting, and then
+   * ready); reports an early exit or a slow boot.
+   */
   private async follow(avd: Avd, serial: string, logFile: string, exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }>): Promise<void> {
-    const booted = (): Device | undefined => this.model.devices.find((d) => d.serial === serial && effectiveState(d) === 'device');
+    let selected = false;
     let subscription: vscode.Disposable | undefined;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       new Promise<{ kind: 'booted'; device: Device }>((resolve) => {
         const check = () => {
-          const device = booted();
-          if (device) resolve({ kind: 'booted', device });
+          const device = this.model.devices.find((d) => d.serial === serial && d.connection === 'emulator');
+          if (!device) return;
+          if (!selected) {
+            selected = true;
+            this.model.select(device);
+          }
+          if (effectiveState(device) === 'device') resolve({ kind: 'booted', device });
         };
         subscription = this.model.onDidChange(check);
         check();
@@ -98,7 +106,6 @@ export class EmulatorActions extends DisposableBase {
     };
     if (outcome.kind === 'booted') {
       this.log.info(`emulator ${avd.name} (${serial}) booted`);
-      this.model.select(outcome.device);
     } else if (outcome.kind === 'exited') {
       const { code, signal, lastLines } = outcome.exit;
       this.log.error(`emulator ${avd.name} exited (${code ?? signal}) before it booted:\n${lastLines.join('\n')}`);

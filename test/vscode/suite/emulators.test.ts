@@ -47,7 +47,7 @@ describe('emulators in the real extension host (simulated emulator)', function (
     }
   });
 
-  it('cold-boots an AVD, shows it booting under its AVD name, selects it once booted, and stops it', async () => {
+  it('cold-boots an AVD, selects it, shows it booting under its AVD name, then ready, and stops it', async () => {
     // The boot completes only when the test says so, so that "booting" is seen for certain.
     await fs.writeFile(path.join(avdFolder('Pixel_8_API_34'), SIMULATOR_MODE_FILE), 'boot-on-signal');
     const runsBefore = (await emulatorRuns()).length;
@@ -65,7 +65,9 @@ describe('emulators in the real extension host (simulated emulator)', function (
     const booting = api.devices.find((d) => d.serial === serial)!;
     assert.equal(booting.connection, 'emulator');
     assert.equal(booting.details?.avdName, 'Pixel_8_API_34');
-    assert.notEqual(api.selectedDevice?.serial, serial, 'not selected while it boots');
+    // Launched by the user: selected at once, not ready while it boots (the status bar says booting).
+    await until(api, () => api.selectedDevice?.serial === serial, 10_000, `${serial} selected`);
+    assert.equal(api.selectedDevice?.ready, false);
 
     process.kill(run.pid, 'SIGUSR1');
     await until(api, () => api.selectedDevice?.serial === serial && api.selectedDevice.ready, 15_000, `${serial} booted and selected`);
