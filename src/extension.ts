@@ -56,6 +56,8 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
   );
   store.add(new DeviceStatusBar(model));
   const catalog = store.add(new EmulatorCatalog(process.env));
+  // Read once now, so that the picker opens with the AVDs already in place.
+  void catalog.refresh();
   const emulatorActions = store.add(new EmulatorActions(catalog, model, log, path.join(context.logUri.fsPath, 'emulators')));
   store.add(
     new WatcherCommands({

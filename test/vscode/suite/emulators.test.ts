@@ -85,6 +85,17 @@ describe('emulators in the real extension host (simulated emulator)', function (
     }, 10_000, 'the emulator process to end');
   });
 
+  it('wipes the data of an AVD when asked, and the emulator it starts comes up ready', async () => {
+    const runsBefore = (await emulatorRuns()).length;
+    const result = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.wipeEmulatorData`, 'Tablet_API_30');
+    assert.equal(result?.ok, true, result?.message);
+    const run = await waitUntil(async () => (await emulatorRuns())[runsBefore], 10_000, 'the emulator to start');
+    assert.deepEqual(run.args, ['-avd', 'Tablet_API_30', '-port', result.message.slice('emulator-'.length), '-wipe-data']);
+    await until(api, () => api.selectedDevice?.serial === result.message && api.selectedDevice.ready, 15_000, `${result.message} ready`);
+    assert.equal((await vscode.commands.executeCommand<CommandResult>(`${SECTION}.stopEmulator`, result.message))?.ok, true);
+    await until(api, () => !api.devices.some((d) => d.serial === result.message && d.state === 'device'), 15_000, `${result.message} gone`);
+  });
+
   it('refuses an AVD that does not exist, and starts nothing', async () => {
     const before = (await emulatorRuns()).length;
     const result = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.startEmulator`, 'No_Such_AVD');
