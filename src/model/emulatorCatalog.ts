@@ -1,6 +1,6 @@
 // The emulators a user has: the AVDs of the AVD home (read from their files, never by starting
-// `emulator -list-avds`), kept current by watching that folder, and the `emulator` executable found
-// like adb. The picker lists what is not running; running ones are devices named by their AVD.
+// `emulator -list-avds`), kept current by watching that folder. The picker lists what is not
+// running; running ones are devices named by their AVD. `emulator` is looked for only to launch.
 
 import { FSWatcher, watch } from 'node:fs';
 import { Emitter } from '../common/events';
@@ -13,7 +13,6 @@ const SETTLE_MS = 100;
 
 export class EmulatorCatalog extends DisposableBase {
   private listed: readonly Avd[] = [];
-  private search?: AdbSearch;
   private watcher?: FSWatcher;
   private settle?: NodeJS.Timeout;
   private reading?: Promise<void>;
@@ -39,17 +38,16 @@ export class EmulatorCatalog extends DisposableBase {
     return this.listed;
   }
 
-  /** The `emulator` executable, once `refresh()` has looked. */
-  get emulator(): AdbSearch | undefined {
-    return this.search;
+  /** The `emulator` executable, found like adb (the SDK variables, Android Studio's folder, PATH). */
+  findEmulator(): Promise<AdbSearch> {
+    return locateAdb('', this.env, this.platform, EMULATOR);
   }
 
-  /** Reads the AVD home and looks for `emulator` again; the next changes come by themselves. */
-  refresh(emulatorSetting = ''): Promise<void> {
+  /** Reads the AVD home; the next changes come by themselves while its folder watch lives. */
+  refresh(): Promise<void> {
     this.reading ??= (async () => {
       try {
-        const [listing, search] = await Promise.all([listAvds(this.home), locateAdb(emulatorSetting, this.env, this.platform, EMULATOR)]);
-        this.search = search;
+        const listing = await listAvds(this.home);
         if (JSON.stringify(listing.avds) !== JSON.stringify(this.listed)) {
           this.listed = listing.avds;
           this.changed.fire();

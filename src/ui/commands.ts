@@ -114,9 +114,7 @@ export class WatcherCommands extends DisposableBase {
     register('stopEmulator', async (serial?: unknown) => {
       const device = typeof serial === 'string' ? model.devices.find((d) => d.serial === serial) : model.selection?.device;
       if (!device || device.connection !== 'emulator') return { ok: false, message: `no emulator ${typeof serial === 'string' ? serial : 'selected'}` };
-      const result = await emulators.stop(device);
-      if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not stop {0}: {1}', inert(device.serial), inert(result.message)));
-      return result;
+      return emulators.stop(device);
     });
     // Starts the local adb servers that refuse connections (or the one given): the picker's action
     // for "not running", whether or not the watcher starts them by itself.

@@ -53,8 +53,13 @@ export class EmulatorActions extends DisposableBase {
 
   /** Launches `avd`; resolves once the emulator process runs (the boot is followed after). */
   async launch(avd: Avd, mode: LaunchMode = 'normal'): Promise<CommandResult> {
-    await this.catalog.refresh();
-    const emulator = this.catalog.emulator?.found;
+    if (this.runningAvds().has(avd.name)) {
+      // The emulator refuses a second instance of one AVD; say so before it does.
+      const message = vscode.l10n.t('{0} is already running.', avd.name);
+      void vscode.window.showInformationMessage(message);
+      return { ok: false, message };
+    }
+    const emulator = (await this.catalog.findEmulator()).found;
     if (!emulator) {
       const message = vscode.l10n.t('The Android emulator was not found: install it with Android Studio\'s SDK Manager, or set ANDROID_HOME.');
       void vscode.window.showErrorMessage(message);
@@ -120,8 +125,14 @@ export class EmulatorActions extends DisposableBase {
     }
   }
 
-  /** Through the emulator console (with its auth token), else `adb emu kill`. */
+  /** Through the emulator console (with its auth token), else `adb emu kill`; a failure is shown. */
   async stop(device: Device): Promise<CommandResult> {
+    const result = await this.stopThroughConsoleOrAdb(device);
+    if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not stop {0}: {1}', inert(device.serial), inert(result.message)));
+    return result;
+  }
+
+  private async stopThroughConsoleOrAdb(device: Device): Promise<CommandResult> {
     const port = consolePortOf(device.serial);
     if (device.connection !== 'emulator' || port === undefined) return { ok: false, message: `${device.serial} is not an emulator` };
     try {

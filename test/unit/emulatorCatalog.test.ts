@@ -36,7 +36,7 @@ describe('EmulatorCatalog', () => {
     catalog = new EmulatorCatalog({ ANDROID_AVD_HOME: home, ANDROID_HOME: path.join(root, 'sdk'), PATH: '' }, { os: 'linux', home: root });
     await catalog.refresh();
     assert.deepEqual(names(catalog), ['Pixel_8_API_34']);
-    assert.deepEqual(catalog.emulator?.found, { path: emulator, source: 'ANDROID_HOME' });
+    assert.deepEqual((await catalog.findEmulator()).found, { path: emulator, source: 'ANDROID_HOME' });
   });
 
   it('follows an AVD created and one deleted while it runs', async () => {
@@ -60,7 +60,7 @@ describe('EmulatorCatalog', () => {
     catalog.onDidChange(() => changes++);
     await catalog.refresh();
     assert.deepEqual(names(catalog), []);
-    assert.equal(catalog.emulator?.found, undefined);
+    assert.equal((await catalog.findEmulator()).found, undefined);
     assert.equal(changes, 0);
   });
 });

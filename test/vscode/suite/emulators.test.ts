@@ -72,6 +72,13 @@ describe('emulators in the real extension host (simulated emulator)', function (
     process.kill(run.pid, 'SIGUSR1');
     await until(api, () => api.selectedDevice?.serial === serial && api.selectedDevice.ready, 15_000, `${serial} booted and selected`);
 
+    // A second instance of a running AVD is refused before the emulator would refuse it.
+    const runsNow = (await emulatorRuns()).length;
+    const again = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.startEmulator`, 'Pixel_8_API_34');
+    assert.equal(again?.ok, false);
+    assert.match(again?.message ?? '', /already running/);
+    assert.equal((await emulatorRuns()).length, runsNow);
+
     const stopped = await vscode.commands.executeCommand<CommandResult>(`${SECTION}.stopEmulator`);
     assert.equal(stopped?.ok, true, stopped?.message);
     await until(api, () => !api.devices.some((d) => d.serial === serial && d.state === 'device'), 15_000, `${serial} gone`);
