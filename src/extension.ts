@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
   const catalog = store.add(new EmulatorCatalog(process.env));
   // Read once now, so that the picker opens with the AVDs already in place.
   void catalog.refresh();
-  const emulatorActions = store.add(new EmulatorActions(catalog, model, log, path.join(context.logUri.fsPath, 'emulators')));
+  const emulatorActions = store.add(new EmulatorActions(catalog, model, log, path.join(context.logUri.fsPath, 'emulators'), () => settings.settings));
   store.add(
     new WatcherCommands({
       model,

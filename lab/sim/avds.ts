@@ -40,8 +40,16 @@ export async function writeAvd(home: string, spec: AvdSpec): Promise<void> {
 export async function installSimulatedEmulator(sdk: string): Promise<string> {
   const file = path.join(sdk, 'emulator', 'emulator');
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, `#!/bin/sh\nexec '${process.execPath}' '${path.join(__dirname, 'emulator.js')}' "$@"\n`, { mode: 0o755 });
+  // The simulator logs which executable ran it ($0), so tests can tell an SDK's from a setting's.
+  await fs.writeFile(file, `#!/bin/sh\nADW_SIM_EMULATOR_PROGRAM="$0" exec '${process.execPath}' '${path.join(__dirname, 'emulator.js')}' "$@"\n`, { mode: 0o755 });
   return file;
+}
+
+export interface EmulatorRun {
+  pid: number;
+  /** The path the simulator was started by. */
+  program: string;
+  args: string[];
 }
 
 export interface SimulatedSdk {
@@ -51,6 +59,8 @@ export interface SimulatedSdk {
   env: Record<string, string>;
   /** Pids of the emulators started so far, from the simulator's log. */
   emulatorPids(): Promise<number[]>;
+  /** Every run so far, from the simulator's log: which executable, with which arguments. */
+  emulatorRuns(): Promise<EmulatorRun[]>;
   /** Ends every simulated emulator still running and removes the folder. */
   dispose(): Promise<void>;
 }
@@ -63,16 +73,18 @@ export async function createSimulatedSdk(avds: readonly AvdSpec[]): Promise<Simu
   const log = path.join(root, 'emulator-runs.jsonl');
   await installSimulatedEmulator(sdk);
   for (const avd of avds) await writeAvd(avdHome, avd);
-  const emulatorPids = async () =>
+  const emulatorRuns = async () =>
     (await fs.readFile(log, 'utf8').catch(() => ''))
       .split('\n')
       .filter(Boolean)
-      .map((line) => (JSON.parse(line) as { pid: number }).pid);
+      .map((line) => JSON.parse(line) as EmulatorRun);
+  const emulatorPids = async () => (await emulatorRuns()).map((run) => run.pid);
   return {
     root,
     avdHome,
     env: { ANDROID_HOME: sdk, ANDROID_AVD_HOME: avdHome, ADW_SIM_EMULATOR_LOG: log },
     emulatorPids,
+    emulatorRuns,
     async dispose() {
       for (const pid of await emulatorPids()) {
         try {

@@ -99,7 +99,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const log = process.env.ADW_SIM_EMULATOR_LOG;
-  if (log) await fs.appendFile(log, `${JSON.stringify({ pid: process.pid, args })}\n`);
+  if (log) await fs.appendFile(log, `${JSON.stringify({ pid: process.pid, program: process.env.ADW_SIM_EMULATOR_PROGRAM ?? process.argv[1], args })}\n`);
   const name = args[args.indexOf('-avd') + 1];
   if (!args.includes('-avd') || !name) {
     process.stderr.write('ERROR | No AVD specified. Use \'-avd\' to specify one.\n');

@@ -38,9 +38,9 @@ export class EmulatorCatalog extends DisposableBase {
     return this.listed;
   }
 
-  /** The `emulator` executable, found like adb (the SDK variables, Android Studio's folder, PATH). */
-  findEmulator(): Promise<AdbSearch> {
-    return locateAdb('', this.env, this.platform, EMULATOR);
+  /** The `emulator` executable, found like adb (the setting, the SDK variables, Android Studio's folder, PATH). */
+  findEmulator(setting: string): Promise<AdbSearch> {
+    return locateAdb(setting, this.env, this.platform, EMULATOR);
   }
 
   /** Reads the AVD home; the next changes come by themselves while its folder watch lives. */

@@ -15,7 +15,16 @@ export interface WatcherSettings {
   startAdbServer: boolean;
   notifyOnDisconnect: boolean;
   setAndroidSerial: boolean;
+  /** The `emulator` executable; empty: looked for like adb. */
+  emulatorPath: string;
+  /** Added to every launch, one argument each (never shell text). */
+  emulatorArgs: string[];
+  /** A launched emulator that has not booted by then is reported (it may still come up). */
+  emulatorBootTimeoutSeconds: number;
 }
+
+/** The arguments a launch sets itself: given again in emulatorArgs they would contradict it. */
+const LAUNCH_OWNED_ARGS = ['-avd', '-port', '-ports', '@'];
 
 export interface ReadSettings {
   settings: WatcherSettings;
@@ -34,6 +43,35 @@ function integerIn(key: string, value: unknown, min: number, max: number, fallba
     return fallback;
   }
   return value;
+}
+
+/** An absolute path (or `~/...`) to an executable, or '' to look for it in the SDK and on PATH. */
+function executablePath(key: 'adbPath' | 'emulatorPath', tool: string, value: unknown, warnings: string[]): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') {
+    warnings.push(`${SETTINGS_SECTION}.${key}: ${JSON.stringify(value)} is not a path; looking for ${tool} in the Android SDK and on PATH`);
+    return '';
+  }
+  if (value !== '' && !path.isAbsolute(value) && !/^~([/\\]|$)/.test(value)) {
+    warnings.push(`${SETTINGS_SECTION}.${key}: "${value}" is not an absolute path; looking for ${tool} in the Android SDK and on PATH`);
+    return '';
+  }
+  return value;
+}
+
+/** A list of arguments; the ones a launch sets itself (-avd, -port) are refused with the whole list. */
+function emulatorArgs(value: unknown, warnings: string[]): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) {
+    warnings.push(`${SETTINGS_SECTION}.emulatorArgs: expected a list of arguments such as ["-no-audio", "-gpu", "host"]; launching without extra arguments`);
+    return [];
+  }
+  const owned = value.find((entry) => LAUNCH_OWNED_ARGS.some((arg) => entry === arg || (arg === '@' && entry.startsWith('@'))));
+  if (owned !== undefined) {
+    warnings.push(`${SETTINGS_SECTION}.emulatorArgs: ${JSON.stringify(owned)} is set by each launch; launching without extra arguments`);
+    return [];
+  }
+  return value.filter((entry) => entry !== '');
 }
 
 function boolean(key: string, value: unknown, fallback: boolean, warnings: string[]): boolean {
@@ -105,17 +143,7 @@ export function formatAddress(host: string, port: number): string {
 export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings {
   const warnings: string[] = [];
 
-  let adbPath = read('adbPath');
-  if (adbPath === undefined || adbPath === null) {
-    adbPath = '';
-  }
-  if (typeof adbPath !== 'string') {
-    warnings.push(`${SETTINGS_SECTION}.adbPath: ${JSON.stringify(adbPath)} is not a path; looking for adb in the Android SDK and on PATH`);
-    adbPath = '';
-  } else if (adbPath !== '' && !path.isAbsolute(adbPath) && !/^~([/\\]|$)/.test(adbPath)) {
-    warnings.push(`${SETTINGS_SECTION}.adbPath: "${adbPath}" is not an absolute path; looking for adb in the Android SDK and on PATH`);
-    adbPath = '';
-  }
+  const adbPath = executablePath('adbPath', 'adb', read('adbPath'), warnings);
 
   const rawServers = read('adbServers');
   let adbServers: string[] = [];
@@ -140,13 +168,16 @@ export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings
 
   return {
     settings: {
-      adbPath: adbPath as string,
+      adbPath,
       adbServers,
       pollIntervalMs: integerIn('pollIntervalMs', read('pollIntervalMs'), 250, 60_000, DEFAULT_POLLER_CONFIG.pollIntervalMs, warnings),
       stopDeadlineMs: integerIn('stopDeadlineMs', read('stopDeadlineMs'), 100, 30_000, 2000, warnings),
       startAdbServer: boolean('startAdbServer', read('startAdbServer'), true, warnings),
       notifyOnDisconnect: boolean('notifyOnDisconnect', read('notifyOnDisconnect'), true, warnings),
       setAndroidSerial: boolean('setAndroidSerial', read('setAndroidSerial'), true, warnings),
+      emulatorPath: executablePath('emulatorPath', 'the emulator', read('emulatorPath'), warnings),
+      emulatorArgs: emulatorArgs(read('emulatorArgs'), warnings),
+      emulatorBootTimeoutSeconds: integerIn('emulatorBootTimeoutSeconds', read('emulatorBootTimeoutSeconds'), 10, 3600, 300, warnings),
     },
     warnings,
   };

@@ -10,15 +10,13 @@ import { Avd } from '../model/avdCatalog';
 import { consolePortOf, readConsoleToken, runConsoleCommands } from '../model/emulatorConsole';
 import { EmulatorCatalog } from '../model/emulatorCatalog';
 import { launchEmulator } from '../model/emulatorLauncher';
-import { adbServerSocket } from '../model/settings';
+import { adbServerSocket, WatcherSettings } from '../model/settings';
 import { WatcherModel } from '../model/watcherModel';
 import { CommandResult, Device, effectiveState } from '../shared/types';
 import { inert } from './deviceText';
 
 export type LaunchMode = 'normal' | 'cold' | 'wipe';
 
-/** A boot that takes longer than this is reported (the emulator may still come up). */
-const BOOT_DEADLINE_MS = 5 * 60_000;
 const CONSOLE_TIMEOUT_MS = 5000;
 
 export class EmulatorActions extends DisposableBase {
@@ -27,6 +25,7 @@ export class EmulatorActions extends DisposableBase {
     private readonly model: WatcherModel,
     private readonly log: vscode.LogOutputChannel,
     private readonly logFolder: string,
+    private readonly settings: () => Pick<WatcherSettings, 'emulatorPath' | 'emulatorArgs' | 'emulatorBootTimeoutSeconds'>,
   ) {
     super();
   }
@@ -59,17 +58,30 @@ export class EmulatorActions extends DisposableBase {
       void vscode.window.showInformationMessage(message);
       return { ok: false, message };
     }
-    const emulator = (await this.catalog.findEmulator()).found;
+    const { emulatorPath, emulatorArgs, emulatorBootTimeoutSeconds } = this.settings();
+    const search = await this.catalog.findEmulator(emulatorPath);
+    const emulator = search.found;
     if (!emulator) {
-      const message = vscode.l10n.t('The Android emulator was not found: install it with Android Studio\'s SDK Manager, or set ANDROID_HOME.');
+      this.log.warn(`emulator not found (${search.tried.map((t) => `${t.source}: ${t.path} ${t.problem}`).join('; ')})`);
+      const message = emulatorPath
+        ? vscode.l10n.t('The Android emulator was not found at {0} (the androidDeviceWatcher.emulatorPath setting).', emulatorPath)
+        : vscode.l10n.t('The Android emulator was not found: install it with Android Studio\'s SDK Manager, or set ANDROID_HOME.');
       void vscode.window.showErrorMessage(message);
       return { ok: false, message };
     }
     const portsInUse = new Set(this.model.devices.flatMap((d) => consolePortOf(d.serial) ?? []));
     try {
-      const launched = await launchEmulator({ emulatorPath: emulator.path, avd: avd.name, coldBoot: mode === 'cold', wipeData: mode === 'wipe', portsInUse, logFolder: this.logFolder });
-      this.log.info(`starting emulator ${avd.name} as ${launched.serial}: ${emulator.path} ${launched.args.join(' ')} (output in ${launched.logFile})`);
-      void this.follow(avd, launched.serial, launched.logFile, launched.exited);
+      const launched = await launchEmulator({
+        emulatorPath: emulator.path,
+        avd: avd.name,
+        coldBoot: mode === 'cold',
+        wipeData: mode === 'wipe',
+        extraArgs: emulatorArgs,
+        portsInUse,
+        logFolder: this.logFolder,
+      });
+      this.log.info(`starting emulator ${avd.name} as ${launched.serial}: ${emulator.path} (from ${emulator.source}) ${launched.args.join(' ')} (output in ${launched.logFile})`);
+      void this.follow(avd, launched.serial, launched.logFile, launched.exited, emulatorBootTimeoutSeconds * 1000);
       return { ok: true, message: launched.serial };
     } catch (error) {
       const message = (error as Error).message;
@@ -82,7 +94,13 @@ export class EmulatorActions extends DisposableBase {
    * Selects the emulator as soon as adb lists it (the status bar then says it is booting, and then
    * ready); reports an early exit or a slow boot.
    */
-  private async follow(avd: Avd, serial: string, logFile: string, exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }>): Promise<void> {
+  private async follow(
+    avd: Avd,
+    serial: string,
+    logFile: string,
+    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }>,
+    bootDeadlineMs: number,
+  ): Promise<void> {
     let selected = false;
     let subscription: vscode.Disposable | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -101,7 +119,7 @@ export class EmulatorActions extends DisposableBase {
         check();
       }),
       exited.then((exit) => ({ kind: 'exited' as const, exit })),
-      new Promise<{ kind: 'slow' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'slow' }), BOOT_DEADLINE_MS))),
+      new Promise<{ kind: 'slow' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'slow' }), bootDeadlineMs))),
     ]);
     subscription?.dispose();
     clearTimeout(timer);
@@ -120,8 +138,13 @@ export class EmulatorActions extends DisposableBase {
         ),
       );
     } else {
-      this.log.warn(`emulator ${avd.name} (${serial}) has not booted after ${BOOT_DEADLINE_MS / 1000} s`);
-      void offerLog(Promise.resolve(vscode.window.showWarningMessage(vscode.l10n.t('The emulator {0} has not finished booting after {1} minutes.', avd.name, BOOT_DEADLINE_MS / 60_000), showLog)));
+      const seconds = bootDeadlineMs / 1000;
+      this.log.warn(`emulator ${avd.name} (${serial}) has not booted after ${seconds} s`);
+      void offerLog(
+        Promise.resolve(
+          vscode.window.showWarningMessage(vscode.l10n.t('The emulator {0} has not finished booting after {1} seconds (androidDeviceWatcher.emulatorBootTimeoutSeconds); it may still come up.', avd.name, seconds), showLog),
+        ),
+      );
     }
   }
 

@@ -36,7 +36,18 @@ describe('EmulatorCatalog', () => {
     catalog = new EmulatorCatalog({ ANDROID_AVD_HOME: home, ANDROID_HOME: path.join(root, 'sdk'), PATH: '' }, { os: 'linux', home: root });
     await catalog.refresh();
     assert.deepEqual(names(catalog), ['Pixel_8_API_34']);
-    assert.deepEqual((await catalog.findEmulator()).found, { path: emulator, source: 'ANDROID_HOME' });
+    assert.deepEqual((await catalog.findEmulator('')).found, { path: emulator, source: 'ANDROID_HOME' });
+  });
+
+  it('takes the emulatorPath setting before the SDK, and says when it names nothing', async () => {
+    const fromSdk = await installSimulatedEmulator(path.join(root, 'sdk'));
+    const chosen = await installSimulatedEmulator(path.join(root, 'other-sdk'));
+    catalog = new EmulatorCatalog({ ANDROID_HOME: path.join(root, 'sdk'), PATH: '' }, { os: 'linux', home: root });
+    assert.deepEqual((await catalog.findEmulator(chosen)).found, { path: chosen, source: 'setting' });
+    const missing = path.join(root, 'nowhere', 'emulator');
+    const search = await catalog.findEmulator(missing);
+    assert.deepEqual(search.found, { path: fromSdk, source: 'ANDROID_HOME' });
+    assert.deepEqual(search.tried, [{ path: missing, source: 'setting', problem: 'not found' }]);
   });
 
   it('follows an AVD created and one deleted while it runs', async () => {
@@ -60,7 +71,7 @@ describe('EmulatorCatalog', () => {
     catalog.onDidChange(() => changes++);
     await catalog.refresh();
     assert.deepEqual(names(catalog), []);
-    assert.equal((await catalog.findEmulator()).found, undefined);
+    assert.equal((await catalog.findEmulator('')).found, undefined);
     assert.equal(changes, 0);
   });
 });

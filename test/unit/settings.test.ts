@@ -16,6 +16,9 @@ const DEFAULTS: WatcherSettings = {
   startAdbServer: true,
   notifyOnDisconnect: true,
   setAndroidSerial: true,
+  emulatorPath: '',
+  emulatorArgs: [],
+  emulatorBootTimeoutSeconds: 300,
 };
 
 function read(values: Values, env: NodeJS.ProcessEnv = ENV) {
@@ -46,6 +49,9 @@ describe('settings validation', () => {
       startAdbServer: false,
       notifyOnDisconnect: false,
       setAndroidSerial: false,
+      emulatorPath: '~/Android/Sdk/emulator/emulator',
+      emulatorArgs: ['-no-audio', '-gpu', 'host', '-feature', '-Vulkan'],
+      emulatorBootTimeoutSeconds: 600,
     };
     assert.deepEqual(read(values), { settings: values, warnings: [] });
   });
@@ -64,6 +70,7 @@ describe('settings validation', () => {
   const integers = [
     { key: 'pollIntervalMs', min: 250, max: 60_000 },
     { key: 'stopDeadlineMs', min: 100, max: 30_000 },
+    { key: 'emulatorBootTimeoutSeconds', min: 10, max: 3600 },
   ] as const;
   for (const { key, min, max } of integers) {
     it(`${key}: wrong types, fractions, NaN, infinities and values outside ${min}..${max} fall back to ${DEFAULTS[key]}`, () => {
@@ -111,6 +118,27 @@ describe('settings validation', () => {
     }
   });
 
+  it('emulatorPath: checked like adbPath, with its own name in the warning', () => {
+    assert.deepEqual(read({ emulatorPath: 'emulator' }).warnings, ['androidDeviceWatcher.emulatorPath: "emulator" is not an absolute path; looking for the emulator in the Android SDK and on PATH']);
+    assert.deepEqual(read({ emulatorPath: 5 }).warnings, ['androidDeviceWatcher.emulatorPath: 5 is not a path; looking for the emulator in the Android SDK and on PATH']);
+    assert.deepEqual(read({ emulatorPath: '/opt/sdk/emulator/emulator' }), { settings: { ...DEFAULTS, emulatorPath: '/opt/sdk/emulator/emulator' }, warnings: [] });
+  });
+
+  it('emulatorArgs: kept one argument each (shell text stays one inert argument); a non-list, or -avd / -port, drops the list with a warning', () => {
+    assert.deepEqual(read({ emulatorArgs: ['-no-audio', '', '-qemu-noise; rm -rf ~'] }).settings.emulatorArgs, ['-no-audio', '-qemu-noise; rm -rf ~']);
+    for (const value of [...WRONG_TYPES.array, ['-no-audio', 3], [null]]) {
+      const { settings, warnings } = read({ emulatorArgs: value });
+      assert.deepEqual(settings.emulatorArgs, [], JSON.stringify(value));
+      assert.equal(warnings.length, 1, JSON.stringify(value));
+      assert.match(warnings[0], /^androidDeviceWatcher\.emulatorArgs: expected a list of arguments/);
+    }
+    for (const owned of ['-avd', '-port', '-ports', '@Pixel_8']) {
+      const { settings, warnings } = read({ emulatorArgs: ['-no-audio', owned, 'x'] });
+      assert.deepEqual(settings.emulatorArgs, []);
+      assert.deepEqual(warnings, [`androidDeviceWatcher.emulatorArgs: ${JSON.stringify(owned)} is set by each launch; launching without extra arguments`]);
+    }
+  });
+
   it('adbServers: a non-list is warned about and the local server is used', () => {
     for (const value of WRONG_TYPES.array) {
       const { settings, warnings } = read({ adbServers: value });
@@ -153,16 +181,17 @@ describe('settings validation', () => {
   });
 
   it('collects one warning per bad value, all in one read, and never throws whatever the reader returns', () => {
-    const { settings, warnings } = read({ adbPath: 7, adbServers: 'x', pollIntervalMs: 'x', stopDeadlineMs: -1, startAdbServer: 'yes', notifyOnDisconnect: 0, setAndroidSerial: [] });
+    const bad = { adbPath: 7, adbServers: 'x', pollIntervalMs: 'x', stopDeadlineMs: -1, startAdbServer: 'yes', notifyOnDisconnect: 0, setAndroidSerial: [], emulatorPath: 'emulator', emulatorArgs: '-no-audio', emulatorBootTimeoutSeconds: 1 };
+    const { settings, warnings } = read(bad);
     assert.deepEqual(settings, DEFAULTS);
     assert.deepEqual(
       warnings.map((w) => w.split(':')[0]),
-      ['androidDeviceWatcher.adbPath', 'androidDeviceWatcher.adbServers', 'androidDeviceWatcher.pollIntervalMs', 'androidDeviceWatcher.stopDeadlineMs', 'androidDeviceWatcher.startAdbServer', 'androidDeviceWatcher.notifyOnDisconnect', 'androidDeviceWatcher.setAndroidSerial'],
+      Object.keys(bad).map((key) => `androidDeviceWatcher.${key}`),
     );
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...Object.keys(DEFAULTS)), fc.jsonValue()), (values) => {
         const result = read(values as Values);
-        assert.equal(result.warnings.length <= 7 + (Array.isArray(values.adbServers) ? values.adbServers.length : 0), true);
+        assert.equal(result.warnings.length <= Object.keys(DEFAULTS).length + (Array.isArray(values.adbServers) ? values.adbServers.length : 0), true);
       }),
       { numRuns: 300, seed: 13 },
     );
