@@ -4,14 +4,16 @@
 // asks `plan` what to do with the reply:
 //   'pass'       every byte both ways, as they come;
 //   'hold'       the request goes to adb, its reply is kept back until the connection closes;
-//   'okay-only'  adb's OKAY goes through at once, the rest is kept back until release().
-// Everything is on 127.0.0.1 and ends with close().
+//   'okay-only'  adb's OKAY goes through at once, the rest is kept back until release();
+//   { answer }   the request never reaches adb: `answer` gets the client's socket and replies itself
+//                (a fake of services the real server lacks, e.g. pairingAdbServer.ts).
+// Everything is on 127.0.0.1 and ends with close(), which also closes connections being answered.
 
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { listenOnLoopback } from './ports';
 
-export type ReplyPlan = 'pass' | 'hold' | 'okay-only';
+export type ReplyPlan = 'pass' | 'hold' | 'okay-only' | { answer: (client: net.Socket, service: string) => void };
 
 export class AdbProxy extends EventEmitter {
   /** Decides, per connection, what happens to the reply to its first request. */
@@ -97,14 +99,16 @@ export class AdbProxy extends EventEmitter {
       if (!Number.isInteger(length) || head.length < 4 + length) return;
       client.off('data', onFirst);
       const service = head.subarray(4, 4 + length).toString('utf8');
-      this.connectUpstream(client, head, service, this.plan(service));
+      const plan = this.plan(service);
+      if (typeof plan === 'object') plan.answer(client, service);
+      else this.connectUpstream(client, head, service, plan);
       this.requests.push(service);
       this.emit('request', service);
     };
     client.on('data', onFirst);
   }
 
-  private connectUpstream(client: net.Socket, head: Buffer, service: string, plan: ReplyPlan): void {
+  private connectUpstream(client: net.Socket, head: Buffer, service: string, plan: Exclude<ReplyPlan, object>): void {
     const upstream = net.connect({ host: '127.0.0.1', port: this.upstreamPort });
     this.track(upstream);
     upstream.write(head);

@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import { DEFAULT_POLLER_CONFIG } from '../shared/types';
-import { parseHostPort, parseServerAddress } from '../shared/address';
+import { formatHostPort, parseHostPort, parseServerAddress } from '../shared/address';
 
 export const SETTINGS_SECTION = 'androidDeviceWatcher';
 
@@ -137,7 +137,7 @@ export function adbServerSocket(address: string): string {
 
 /** `host:port`, with brackets around an IPv6 address, as settings and adb write it. */
 export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return formatHostPort({ host, port });
 }
 
 export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings {

@@ -22,6 +22,7 @@ import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
 import Protocol from '@devicefarmer/adbkit/dist/src/adb/protocol';
 import { HostPort } from '../shared/address';
 import { DeviceDetails } from '../shared/types';
+import { isUnknownHostService } from '../shared/wirelessPairing';
 import { AdbError, CLOSED_BY_US } from './adbErrors';
 import { detailsFromGetprop } from './getprop';
 import { MAX_SHELL_OUTPUT_BYTES, SocketReader } from './socketReader';
@@ -30,6 +31,11 @@ import { MAX_SHELL_OUTPUT_BYTES, SocketReader } from './socketReader';
 const SHELL_DEADLINE_FACTOR = 3;
 /** `adb start-server` gets this many request timeouts (its first run writes a key, then forks the server). */
 export const START_SERVER_DEADLINE_FACTOR = 5;
+/**
+ * `host:pair` answers once the phone did: AOSP's pairing client waits for it without a limit of its
+ * own, after a connect that may take 10 s. The request timeout, when longer, wins.
+ */
+export const PAIR_DEADLINE_MS = 20_000;
 const HEX_LENGTH = /^[0-9a-fA-F]{4}$/;
 
 /** A long-lived `host:track-devices-l` stream, open and with its first list read. */
@@ -126,6 +132,32 @@ export class AdbServerClient {
   /** `adb connect ADDRESS`: adb answers OKAY even when it failed, so the reply text is the result. */
   async connectDevice(address: string): Promise<string> {
     return (await this.request(`host:connect:${address}`)).toString('utf8').trim();
+  }
+
+  /** `adb mdns check` (platform-tools 30+; an older server fails with "unknown host service"). */
+  async mdnsCheck(): Promise<string> {
+    return (await this.request('host:mdns:check')).toString('utf8');
+  }
+
+  /** `adb mdns services`: the raw list (wirelessPairing.ts parses it). */
+  async mdnsServices(): Promise<string> {
+    return (await this.request('host:mdns:services')).toString('utf8');
+  }
+
+  /**
+   * `adb pair TARGET PASSWORD`: the reply text, success or failure (wirelessPairing.ts reads it).
+   * Under PAIR_DEADLINE_MS; the password stays out of every error message.
+   */
+  async pairDevice(target: string, password: string): Promise<string> {
+    if (password.includes(':')) {
+      // The server reads the password up to the first `:` (services.cpp): the rest would become the target.
+      throw new AdbError('a pairing password cannot contain ":"');
+    }
+    const { value } = await this.operate(`host:pair:${target}`, Math.max(PAIR_DEADLINE_MS, this.timeoutMs), async (link) => {
+      await this.send(link, `host:pair:${password}:${target}`);
+      return (await this.readPairReply(link)).toString('utf8');
+    });
+    return value;
   }
 
   /** The server's protocol version (`host:version`, hex): 41 for adb 1.0.41. */
@@ -259,7 +291,19 @@ export class AdbServerClient {
 
   /** A length-prefixed value (`XXXX` hex, then that many bytes); anything else is not adb. */
   private async readHostValue(link: Link): Promise<Buffer> {
-    const prefix = (await link.reader.read(4)).toString('latin1');
+    return this.readValueAfter(link, (await link.reader.read(4)).toString('latin1'));
+  }
+
+  /**
+   * After its OKAY, `host:pair` sends its text length-prefixed; newer servers send a failure as
+   * FAIL and the text (services.cpp `pair_service`): both are the answer, not an error.
+   */
+  private async readPairReply(link: Link): Promise<Buffer> {
+    const head = (await link.reader.read(4)).toString('latin1');
+    return head === Protocol.FAIL ? this.readHostValue(link) : this.readValueAfter(link, head);
+  }
+
+  private async readValueAfter(link: Link, prefix: string): Promise<Buffer> {
     if (!HEX_LENGTH.test(prefix)) {
       throw new AdbError(`${this.address} sent a malformed reply (length ${JSON.stringify(prefix)} is not 4 hex digits)`, undefined, 'not-adb');
     }
@@ -296,4 +340,9 @@ export class AdbServerClient {
     this.sockets.delete(socket);
     socket.destroy();
   }
+}
+
+/** True when the server refused the request as a host service it does not know (an older adb). */
+export function isUnknownServiceError(error: unknown): boolean {
+  return error instanceof Parser.FailError && isUnknownHostService(error.message);
 }

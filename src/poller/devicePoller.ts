@@ -3,10 +3,11 @@
 // snapshot per change burst with the changes since the last one.
 
 import { describeAdbError } from './adbErrors';
-import { AdbServerClient } from './adbServerClient';
+import { AdbServerClient, isUnknownServiceError } from './adbServerClient';
 import { isLoopbackHost, parseServerAddress } from '../shared/address';
 import { diffDevices, hasChanges } from '../shared/deviceChanges';
-import { AdbCommand, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from '../shared/types';
+import { AdbCommand, CommandResult, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from '../shared/types';
+import { pairingUnsupportedMessage, parseMdnsCheck, parsePairReply } from '../shared/wirelessPairing';
 import { ServerWatcher } from './serverWatcher';
 
 export interface PollerSink {
@@ -34,6 +35,8 @@ const DETAILS_CONCURRENCY = 8;
 const DETAILS_QUIET_MS = 30;
 /** ...but never longer than this, so a device that keeps flapping still gets its details. */
 const DETAILS_MAX_DEFER_MS = 1000;
+/** The host service behind each pairing command, for the words of an older server's refusal. */
+const PAIRING_SERVICES = { 'mdns-check': 'host:mdns:check', 'mdns-services': 'host:mdns:services', pair: 'host:pair' } as const;
 
 export class DevicePoller {
   private readonly watchers = new Map<string, { client: AdbServerClient; watcher: ServerWatcher }>();
@@ -132,7 +135,7 @@ export class DevicePoller {
   }
 
   /** Runs a user's adb command on one server; the device lists then follow by push and poll. */
-  async runCommand(command: AdbCommand): Promise<{ ok: boolean; message: string }> {
+  async runCommand(command: AdbCommand): Promise<CommandResult> {
     const entry = this.watchers.get(command.server);
     if (!entry) {
       return { ok: false, message: `not watching an adb server at ${command.server}` };
@@ -151,6 +154,9 @@ export class DevicePoller {
         const version = await entry.client.serverVersion();
         return Number.isFinite(version) ? { ok: true, message: String(version) } : { ok: false, message: 'unreadable version' };
       }
+      if (command.kind === 'mdns-check' || command.kind === 'mdns-services' || command.kind === 'pair') {
+        return await this.runPairingCommand(entry, command);
+      }
       const reply =
         command.kind === 'connect' ? await entry.client.connectDevice(command.address) : await entry.client.disconnectDevice(command.serial);
       // adb says "connected to X" / "already connected to X" / "disconnected X"; anything else failed.
@@ -159,6 +165,32 @@ export class DevicePoller {
       return { ok, message: reply || (ok ? 'done' : 'no answer') };
     } catch (error) {
       return { ok: false, message: describeAdbError(error, command.server, this.config.adbPath, this.config.requestTimeoutMs) };
+    }
+  }
+
+  /** Wireless pairing needs platform-tools 30+: an older server's "unknown host service" is marked as such. */
+  private async runPairingCommand(
+    entry: { client: AdbServerClient; watcher: ServerWatcher },
+    command: Extract<AdbCommand, { kind: 'mdns-check' | 'mdns-services' | 'pair' }>,
+  ): Promise<CommandResult> {
+    try {
+      switch (command.kind) {
+        case 'mdns-check': {
+          const { available, message } = parseMdnsCheck(await entry.client.mdnsCheck());
+          return { ok: available, message };
+        }
+        case 'mdns-services':
+          return { ok: true, message: await entry.client.mdnsServices() };
+        case 'pair': {
+          const { ok, message } = parsePairReply(await entry.client.pairDevice(command.address, command.password));
+          // The server connects a paired device by itself (mDNS); it shows up by push and poll.
+          if (ok) entry.watcher.refresh();
+          return { ok, message: message || 'no answer' };
+        }
+      }
+    } catch (error) {
+      if (!isUnknownServiceError(error)) throw error;
+      return { ok: false, unsupported: true, message: pairingUnsupportedMessage(command.server, PAIRING_SERVICES[command.kind]) };
     }
   }
 

@@ -3,7 +3,7 @@
 // Bump PROTOCOL_VERSION on any incompatible change; the host refuses a worker that answers
 // `ready` with another version (a stale bundle after an update).
 
-import { AdbCommand, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../shared/types';
+import { AdbCommand, CommandResult, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../shared/types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -32,5 +32,5 @@ export type WorkerMessage =
   | { type: 'resumed' }
   | { type: 'stopped' }
   | { type: 'pong'; id: number }
-  | { type: 'adb-command-result'; id: number; ok: boolean; message: string }
+  | ({ type: 'adb-command-result'; id: number } & CommandResult)
   | { type: 'log'; level: LogLevel; message: string };

@@ -44,7 +44,7 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
         poller.refresh();
         break;
       case 'adb-command':
-        void poller.runCommand(message.command).then(({ ok, message: text }) => post({ type: 'adb-command-result', id: message.id, ok, message: text }));
+        void poller.runCommand(message.command).then((result) => post({ type: 'adb-command-result', id: message.id, ...result }));
         break;
       case 'stop':
         // Graceful: close every socket and timer, say so, and let the thread end on its own.

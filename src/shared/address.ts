@@ -43,8 +43,12 @@ export function parseServerAddress(text: string): HostPort | undefined {
 /** A device address for `adb connect`, normalized to adb's form (`[v6]:port`); port 5555 by default. */
 export function parseWifiAddress(text: string): { address: string } | { problem: AddressProblem } {
   const parsed = parseHostPort(text, { port: DEFAULT_WIFI_PORT });
-  if ('problem' in parsed) return parsed;
-  return { address: `${parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host}:${parsed.port}` };
+  return 'problem' in parsed ? parsed : { address: formatHostPort(parsed) };
+}
+
+/** adb's form of an address: `host:port`, an IPv6 host in brackets (`[fe80::1]:37000`). */
+export function formatHostPort({ host, port }: HostPort): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 const LOOPBACK = new net.BlockList();

@@ -130,18 +130,30 @@ export const DEFAULT_POLLER_CONFIG: PollerConfig = {
   coalesceMs: 10,
 };
 
-/** One-off adb commands the user asks for (Wi-Fi connect / disconnect, Troubleshoot), run by the worker. */
+/**
+ * One-off adb commands the user asks for (Wi-Fi connect / disconnect, wireless pairing,
+ * Troubleshoot), run by the worker. The pairing ones need platform-tools 30+ (an older server's
+ * result says `unsupported`).
+ */
 export type AdbCommand =
   | { kind: 'connect'; server: string; address: string }
   | { kind: 'disconnect'; server: string; serial: string }
   | { kind: 'version'; server: string }
   /** `adb -P PORT start-server`, for a server on this machine only. */
-  | { kind: 'start-server'; server: string };
+  | { kind: 'start-server'; server: string }
+  /** `adb mdns check`: ok when the server's mDNS discovery runs; the message is its words. */
+  | { kind: 'mdns-check'; server: string }
+  /** `adb mdns services`: the message is the raw reply, for parseMdnsServices. */
+  | { kind: 'mdns-services'; server: string }
+  /** `adb pair ADDRESS PASSWORD`: ok as parsePairReply says; the message is adb's reply. The password is never logged. */
+  | { kind: 'pair'; server: string; address: string; password: string };
 
 /** The outcome of an adb command: adb's own words when it answered, ours when it did not. */
 export interface CommandResult {
   ok: boolean;
   message: string;
+  /** The server does not know the command's host service: a pairing command on platform-tools before 30. */
+  unsupported?: true;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';

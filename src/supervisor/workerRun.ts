@@ -182,7 +182,7 @@ export class WorkerRun {
         this.acks.settle(message.type, undefined);
         break;
       case 'adb-command-result':
-        this.commands.settle(message.id, { ok: message.ok, message: message.message });
+        this.commands.settle(message.id, { ok: message.ok, message: message.message, ...(message.unsupported && { unsupported: true }) });
         break;
       case 'stopped':
         // The exit follows.

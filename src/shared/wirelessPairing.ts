@@ -1,0 +1,171 @@
+// Wireless pairing (Android 11+ "Wireless debugging") as the adb server speaks of it: the QR code
+// a phone scans, the secrets in it, and the replies to `host:mdns:check`, `host:mdns:services` and
+// `host:pair:PASSWORD:TARGET`. Pure: read by the worker (the pair outcome) and the UI (the rest).
+// Reply formats and texts are AOSP adb's (packages/modules/adb), cited where they are read.
+
+import { randomInt } from 'node:crypto';
+import { formatHostPort, parseHostPort } from './address';
+
+/**
+ * The first platform-tools with `adb pair` (`host:pair:`) and `adb mdns` (`host:mdns:check`,
+ * `host:mdns:services`): the release notes (developer.android.com/tools/releases/platform-tools)
+ * list under 30.0.0 (April 2020) "Add initial support for wireless pairing"; 30.0.1 and 30.0.2
+ * improve it. The notes do not name the mDNS host services; they came with pairing (it finds the
+ * phone's pairing service through them). The server's protocol version is 41 (adb 1.0.41) before
+ * and after, so `host:version` cannot tell: an older server answers FAIL "unknown host service".
+ */
+export const PAIRING_MIN_PLATFORM_TOOLS = '30.0.0';
+
+/** The words of an `unsupported` CommandResult: the server is too old to pair (or browse mDNS). */
+export function pairingUnsupportedMessage(server: string, service: string): string {
+  return `the adb server at ${server} is too old for wireless pairing: it does not know ${service} (platform-tools ${PAIRING_MIN_PLATFORM_TOOLS} or newer has it)`;
+}
+
+/** adb's FAIL for a host service it does not know (sockets.cpp, smart_socket_enqueue), as adb 29 answers pairing. */
+export function isUnknownHostService(failMessage: string): boolean {
+  return /unknown host service/i.test(failMessage);
+}
+
+// --- The QR code --------------------------------------------------------------------------------
+
+/** The characters ZXing's `WIFI:` format escapes with a backslash. */
+const WIFI_QR_SPECIAL = /[\\;,:"]/g;
+
+/**
+ * What Android Studio puts in the QR code (AdbDevicePairingServiceImpl.createPairingString):
+ * `WIFI:T:ADB;S:<service name>;P:<password>;;`, escaped as the Wi-Fi QR format requires.
+ */
+export function qrPairingPayload(name: string, password: string): string {
+  const escape = (value: string) => value.replace(WIFI_QR_SPECIAL, (special) => `\\${special}`);
+  return `WIFI:T:ADB;S:${escape(name)};P:${escape(password)};;`;
+}
+
+export interface PairingSecrets {
+  /** The mDNS instance name the phone advertises its pairing service under once it scanned the code. */
+  name: string;
+  password: string;
+}
+
+const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+export const PAIRING_NAME_PREFIX = 'adw-';
+export const PAIRING_NAME_RANDOM_LENGTH = 10;
+export const PAIRING_PASSWORD_LENGTH = 12;
+
+/**
+ * A fresh service name and password, from the system's secure generator. Android Studio uses
+ * `studio-` + 10 random characters and a 12-character password; ours are letters and digits only,
+ * so nothing needs escaping and the password cannot contain the `:` that ends it in `host:pair:`.
+ * Secrets: never logged.
+ */
+export function newPairingSecrets(): PairingSecrets {
+  const random = (length: number) => Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('');
+  return { name: PAIRING_NAME_PREFIX + random(PAIRING_NAME_RANDOM_LENGTH), password: random(PAIRING_PASSWORD_LENGTH) };
+}
+
+// --- mDNS ---------------------------------------------------------------------------------------
+
+/** Service types adb browses (adb_mdns.h; the third is `_adb._tcp`, adb over plain TCP); others are kept as given. */
+export const TLS_PAIRING_SERVICE = '_adb-tls-pairing._tcp';
+export const TLS_CONNECT_SERVICE = '_adb-tls-connect._tcp';
+
+/**
+ * `host:mdns:check`: "mdns daemon version [...]" when discovery runs, "ERROR: ..." when it does not
+ * (client/transport_mdns.cpp `mdns_check`: "[Openscreen discovery 0.0.0]", "[adb discovery 0.0.0]";
+ * the older mDNSResponder backend, client/mdnsresponder_client.cpp: "[%u]" and
+ * "ERROR: mdns daemon unavailable"; "ERROR: mdns discovery disabled").
+ */
+export function parseMdnsCheck(text: string): { available: boolean; message: string } {
+  const message = text.trim();
+  return { available: message.startsWith('mdns daemon version'), message };
+}
+
+export interface MdnsService {
+  /** The instance name: a pairing QR code's service name, or the device's guid (`adb-SERIAL-xxxxxx`). */
+  instance: string;
+  /** `_adb-tls-pairing._tcp`, `_adb-tls-connect._tcp`, `_adb._tcp` or another type, as given. */
+  type: string;
+  host: string;
+  port: number;
+  /** adb's form: `host:port`, `[v6]:port`. */
+  address: string;
+}
+
+/**
+ * `host:mdns:services`: one line per service, `instance\ttype\taddress:port\n`
+ * (client/transport_mdns.cpp and client/mdnsresponder_client.cpp `mdns_list_discovered_services`,
+ * StringPrintf("%s\t%s\t%s:%u\n") and, newer, std::format("{}\t{}\t{}:{}\n")). The fields are
+ * printed unescaped, so an instance name keeps its spaces and tabs: the type and the address are
+ * the last two fields. The mDNSResponder backend prints the type with DNS's trailing dot
+ * (`_adb-tls-pairing._tcp.`), dropped here. Skipped (for the caller to log): lines without three
+ * fields, and addresses without a host, such as the newest adb's service that has no IPv4 address
+ * (`instance\ttype\t:37000`). An IPv6 host comes in brackets or bare (`fe80::1:37000`, the
+ * mDNSResponder backend prints inet_ntop's text): both are read.
+ */
+export function parseMdnsServices(text: string): { services: MdnsService[]; skipped: string[] } {
+  const services: MdnsService[] = [];
+  const skipped: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length === 0) continue;
+    const service = parseMdnsLine(line);
+    if (service) services.push(service);
+    else skipped.push(line);
+  }
+  return { services, skipped };
+}
+
+function parseMdnsLine(line: string): MdnsService | undefined {
+  const fields = line.split('\t');
+  if (fields.length < 3) return undefined;
+  const addressText = fields[fields.length - 1];
+  const type = fields[fields.length - 2].replace(/\.$/, '');
+  const instance = fields.slice(0, -2).join('\t');
+  if (instance.length === 0 || type.length === 0) return undefined;
+  const endpoint = parseHostPort(bracketBareIpv6(addressText), {});
+  if ('problem' in endpoint) return undefined;
+  return { instance, type, host: endpoint.host, port: endpoint.port, address: formatHostPort(endpoint) };
+}
+
+/** `fe80::1:37000` -> `[fe80::1]:37000`: with a port always there, its colon is the last one. */
+function bracketBareIpv6(address: string): string {
+  const lastColon = address.lastIndexOf(':');
+  const bare = !address.startsWith('[') && address.indexOf(':') !== lastColon;
+  return bare ? `[${address.slice(0, lastColon)}]${address.slice(lastColon)}` : address;
+}
+
+// --- Pairing ------------------------------------------------------------------------------------
+
+/**
+ * The texts of client/adb_wifi.cpp `adb_wifi_pair_device`: "Successfully paired to " + target +
+ * " [guid=" + guid + "]" on success, and the failures below. services.cpp `pair_service` sends
+ * the text as a length-prefixed string after the OKAY; newer servers send a failure as FAIL and
+ * the text after that OKAY instead (the worker reads both).
+ */
+export const PAIR_REPLY = {
+  /** The phone rejected the password, or closed the connection (its dialog was closed). */
+  wrongPassword: 'Failed: Wrong password or connection was dropped.',
+  /** The pairing connection could not be made: refused, or not answered within 10 s (pairing_client.cpp, `timeout = 10`). */
+  noPairingClient: 'Failed: Unable to start pairing client.',
+  /** `PairingClient::Create` failed. */
+  noPairingClientCreated: 'Failed: unable to create pairing client.',
+  // Others, all 'other' here: "Failed to parse address for pairing: ERROR", "Invalid port while
+  // parsing address [TARGET]" (a target that is neither a known pairing service nor host:port),
+  // "Failed: Successfully paired but server returned unknown response=TYPE".
+} as const;
+
+const PAIRED = /^Successfully paired to (.*) \[guid=([^\]]*)\]$/;
+
+export type PairOutcome =
+  | { ok: true; guid: string; message: string }
+  | { ok: false; reason: 'wrong-password' | 'no-pairing-client' | 'other'; message: string };
+
+/** The reply to `host:pair:PASSWORD:TARGET`, success or failure. */
+export function parsePairReply(text: string): PairOutcome {
+  const message = text.trim();
+  const paired = PAIRED.exec(message);
+  if (paired) return { ok: true, guid: paired[2], message };
+  if (message === PAIR_REPLY.wrongPassword) return { ok: false, reason: 'wrong-password', message };
+  if (message === PAIR_REPLY.noPairingClient || message === PAIR_REPLY.noPairingClientCreated) {
+    return { ok: false, reason: 'no-pairing-client', message };
+  }
+  return { ok: false, reason: 'other', message };
+}
