@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from './common/lifecycle';
 import { AdbStatus } from './model/adbStatus';
 import { EmulatorCatalog } from './model/emulatorCatalog';
+import { NetworkBrowser } from './model/networkBrowser';
 import { RecentLog } from './model/recentLog';
 import { defaultServer } from './model/settings';
 import { WatcherModel } from './model/watcherModel';
@@ -16,6 +17,7 @@ import { PollerSupervisor } from './supervisor/pollerSupervisor';
 import { AndroidDeviceWatcherApi, PublicApi } from './ui/api';
 import { WatcherCommands } from './ui/commands';
 import { EmulatorActions } from './ui/emulators';
+import { WirelessPairing } from './ui/pairing';
 import { SelectionExports } from './ui/selectionExports';
 import { SettingsSync } from './ui/settingsSync';
 import { DeviceStatusBar } from './ui/statusBar';
@@ -58,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
   const catalog = store.add(new EmulatorCatalog(process.env));
   // Read once now, so that the picker opens with the AVDs already in place.
   void catalog.refresh();
+  const network = store.add(new NetworkBrowser((command) => model.controls.runAdbCommand(command), () => model.configuredServers));
+  const pairing = store.add(new WirelessPairing(model, network, context.extensionUri, log));
   const emulatorActions = store.add(new EmulatorActions(catalog, model, log, path.join(context.logUri.fsPath, 'emulators'), () => settings.settings));
   store.add(
     new WatcherCommands({
@@ -68,6 +72,8 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
       settings: () => settings.settings,
       extensionVersion: String((context.extension.packageJSON as { version?: string }).version),
       emulators: { catalog, actions: emulatorActions },
+      network,
+      pairing,
       localTerminalCwd: vscode.env.remoteName && context.extension.extensionKind === vscode.ExtensionKind.UI ? vscode.Uri.file(os.homedir()) : undefined,
     }),
   );

@@ -3,7 +3,7 @@
 // item, the quick pick's rows, the command palette.
 
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { projectRoot } from './codeServer';
 
 export const STATUS_ITEM = '[id$="androidDeviceWatcher.status"]';
@@ -37,3 +37,42 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+
+/** The pairing panel's QR code image, in the panel's own page (see pairingHtml.ts for the other ids). */
+export const PAIRING_QR_IMAGE = '#qr img';
+
+/**
+ * The frame holding an extension webview's own page, found by the viewType the page names on its
+ * body (`data-view-type`; VS Code writes the viewType nowhere in the DOM). Each webview is an outer
+ * iframe (VS Code's host page) around an inner `#active-frame` with the extension's page; a page
+ * being replaced sits in a `#pending-frame` meanwhile, and is skipped.
+ */
+export async function webviewFrame(page: Page, viewType: string, timeoutMs = 10_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  const isTheWebview = async (frame: Frame): Promise<boolean> => {
+    const element = await frame.frameElement().catch(() => undefined);
+    if ((await element?.getAttribute('id').catch(() => null)) !== 'active-frame') return false;
+    return frame.evaluate((wanted) => document.body?.dataset.viewType === wanted, viewType).catch(() => false);
+  };
+  while (true) {
+    for (const frame of page.frames()) {
+      if (await isTheWebview(frame)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview of viewType ${viewType} within ${timeoutMs} ms`);
+    // The page is written into the inner frame without a navigation, so no event says it is there.
+    await page.waitForTimeout(100);
+  }
+}
+
+/** A PNG of the pairing panel's QR code as drawn on screen, once its image has loaded. */
+export async function screenshotPairingQr(frame: Frame, timeoutMs = 10_000): Promise<Buffer> {
+  await frame.waitForFunction(
+    (selector) => {
+      const image = document.querySelector(selector) as HTMLImageElement | null;
+      return image !== null && image.complete && image.naturalWidth > 0 && image.checkVisibility();
+    },
+    PAIRING_QR_IMAGE,
+    { timeout: timeoutMs, polling: 'raf' },
+  );
+  return frame.locator(PAIRING_QR_IMAGE).screenshot();
+}

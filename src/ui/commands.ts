@@ -3,11 +3,13 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
+import { NetworkBrowser } from '../model/networkBrowser';
 import { adbServerSocket } from '../model/settings';
 import { isPlainSerial } from '../model/selection';
 import { Device } from '../shared/types';
 import { DevicePicker, PickerEmulators } from './devicePicker';
 import { LaunchMode } from './emulators';
+import { WirelessPairing } from './pairing';
 import { deviceName, inert } from './deviceText';
 import { showTroubleshootReport, TroubleshootDeps } from './troubleshoot';
 import { connectOverWifi, disconnectDevice } from './wifi';
@@ -20,6 +22,8 @@ export interface CommandDeps extends TroubleshootDeps {
    */
   localTerminalCwd?: vscode.Uri;
   emulators: PickerEmulators;
+  network: NetworkBrowser;
+  pairing: WirelessPairing;
 }
 
 export class WatcherCommands extends DisposableBase {
@@ -34,7 +38,7 @@ export class WatcherCommands extends DisposableBase {
     };
     const openShell = (device: Device) => openAdbShell(deps, device);
     const disconnect = async (device: Device) => void (await disconnectDevice(model, device));
-    const picker = this.register(new DevicePicker(model, { copySerial, openShell, disconnect }, deps.emulators));
+    const picker = this.register(new DevicePicker(model, { copySerial, openShell, disconnect }, deps.emulators, deps.network));
     const pick = () => picker.show();
 
     const control = (name: string, action: () => Promise<void> | void) => async () => {
@@ -72,6 +76,10 @@ export class WatcherCommands extends DisposableBase {
     register('connectWifi', (address?: unknown, server?: unknown) =>
       connectOverWifi(model, typeof address === 'string' ? address : undefined, typeof server === 'string' ? server : undefined),
     );
+    // Wireless pairing; arguments (address, code, server) skip the prompts for other extensions and tests.
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    register('pairWithQrCode', (server?: unknown) => deps.pairing.pairWithQrCode(text(server)));
+    register('pairWithCode', (address?: unknown, code?: unknown, server?: unknown) => deps.pairing.pairWithCode(text(address), text(code), text(server)));
     // Disconnects the given serial (or the selected device) on its adb server.
     register('disconnectDevice', async (serial?: unknown) => {
       const device =

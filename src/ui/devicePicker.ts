@@ -6,18 +6,21 @@ import * as vscode from 'vscode';
 import { DisposableBase, DisposableStore, MutableDisposable } from '../common/lifecycle';
 import { Avd } from '../model/avdCatalog';
 import { EmulatorCatalog } from '../model/emulatorCatalog';
+import { NetworkBrowser, NetworkService } from '../model/networkBrowser';
 import { WatcherModel } from '../model/watcherModel';
 import { Device, effectiveState } from '../shared/types';
 import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, serverProblemLabel, stateFix } from './deviceText';
 import { avdSummary, EmulatorActions } from './emulators';
 
-type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'startAdbServer' | 'connectWifi' | 'troubleshoot';
+type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'startAdbServer' | 'connectWifi' | 'pairWithQrCode' | 'pairWithCode' | 'troubleshoot';
 
 interface PickerItem extends vscode.QuickPickItem {
   device?: Device;
   /** An emulator that is not running: accepting it starts it. */
   avd?: Avd;
   action?: Action;
+  /** A phone offering wireless debugging that no server has connected: accepting it connects it. */
+  networkDevice?: NetworkService;
 }
 
 const ACTION_COMMANDS: Record<Action, string> = {
@@ -30,6 +33,8 @@ const ACTION_COMMANDS: Record<Action, string> = {
   setAdbPath: 'workbench.action.openSettings',
   startAdbServer: 'androidDeviceWatcher.startAdbServer',
   connectWifi: 'androidDeviceWatcher.connectWifi',
+  pairWithQrCode: 'androidDeviceWatcher.pairWithQrCode',
+  pairWithCode: 'androidDeviceWatcher.pairWithCode',
   troubleshoot: 'androidDeviceWatcher.troubleshoot',
 };
 
@@ -63,6 +68,7 @@ export class DevicePicker extends DisposableBase {
     private readonly model: WatcherModel,
     private readonly actions: DeviceActions,
     private readonly emulators: PickerEmulators,
+    private readonly network: NetworkBrowser,
   ) {
     super();
   }
@@ -86,12 +92,13 @@ export class DevicePicker extends DisposableBase {
       wipeData: { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Wipe data and start') },
     };
     const { catalog, actions: emulatorActions } = this.emulators;
-    const itemId = (item: PickerItem | undefined) => item?.device?.id ?? (item?.avd ? `avd:${item.avd.name}` : item?.action);
+    const itemId = (item: PickerItem | undefined) =>
+      item?.device?.id ?? (item?.avd ? `avd:${item.avd.name}` : item?.networkDevice ? `mdns:${item.networkDevice.server}/${item.networkDevice.instance}` : item?.action);
 
     const render = () => {
       const activeId = itemId(picker.activeItems[0]);
       const running = emulatorActions.runningAvds();
-      picker.items = buildItems(model, buttons, catalog.avds.filter((avd) => !running.has(avd.name)));
+      picker.items = buildItems(model, buttons, catalog.avds.filter((avd) => !running.has(avd.name)), this.network.unconnected(model.devices));
       const state = model.state;
       picker.busy = state === 'starting' || state === 'restarting' || state === 'stopping' || (state === 'running' && model.awaitingFirstList);
       picker.title = vscode.l10n.t('Android devices ({0}) — watcher {1}', model.devices.length, pollerStateLabel(state));
@@ -101,6 +108,9 @@ export class DevicePicker extends DisposableBase {
     };
     store.add(model.onDidChange(render));
     store.add(catalog.onDidChange(render));
+    store.add(this.network.onDidChange(render));
+    // Phones on the network are looked for only while the picker shows them.
+    store.add(this.network.watch());
     render();
     // AVDs created or deleted since the last look show up while the picker is open.
     void catalog.refresh();
@@ -129,6 +139,8 @@ export class DevicePicker extends DisposableBase {
             model.select(item.device);
           } else if (item?.avd) {
             void emulatorActions.launch(item.avd);
+          } else if (item?.networkDevice) {
+            void vscode.commands.executeCommand('androidDeviceWatcher.connectWifi', item.networkDevice.address, item.networkDevice.server);
           } else if (item?.action) {
             const args = item.action === 'setAdbPath' ? ['androidDeviceWatcher.adbPath'] : [];
             void vscode.commands.executeCommand(ACTION_COMMANDS[item.action], ...args);
@@ -149,7 +161,7 @@ function sharedSerialNote(device: Device): string {
   return vscode.l10n.t('another device has the same serial; adb tells them apart by transport id {0} (adb -t {0})', device.transportId ?? '?');
 }
 
-function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readonly Avd[]): PickerItem[] {
+function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readonly Avd[], onNetwork: readonly NetworkService[]): PickerItem[] {
   const devices = model.devices;
   const servers = model.servers;
   const selected = model.selection;
@@ -235,6 +247,18 @@ function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readon
     }
   }
 
+  if (onNetwork.length > 0) {
+    items.push(separator(vscode.l10n.t('On the network')));
+    for (const service of onNetwork) {
+      items.push({
+        label: `$(broadcast) ${plain(service.instance)}`,
+        description: plain(service.address),
+        detail: vscode.l10n.t('Wireless debugging is on: select to connect'),
+        networkDevice: service,
+      });
+    }
+  }
+
   items.push(separator(vscode.l10n.t('Device watcher: {0}', pollerStateLabel(model.state))));
   const state = model.state;
   if (state === 'running') {
@@ -253,6 +277,8 @@ function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readon
   items.push({ label: `$(debug-restart) ${vscode.l10n.t('Restart the watcher')}`, action: 'restart', alwaysShow: true });
   items.push(separator(vscode.l10n.t('Help')));
   items.push({ label: `$(broadcast) ${vscode.l10n.t('Connect a device over Wi-Fi…')}`, action: 'connectWifi', alwaysShow: true });
+  items.push({ label: `$(link) ${vscode.l10n.t('Pair a device over Wi-Fi with a QR code…')}`, action: 'pairWithQrCode', alwaysShow: true });
+  items.push({ label: `$(key) ${vscode.l10n.t('Pair a device over Wi-Fi with a pairing code…')}`, action: 'pairWithCode', alwaysShow: true });
   items.push({ label: `$(question) ${vscode.l10n.t('Troubleshoot: my device does not show up')}`, action: 'troubleshoot', alwaysShow: true });
   items.push({ label: `$(output) ${vscode.l10n.t('Show log')}`, action: 'showLog', alwaysShow: true });
   return items;

@@ -55,7 +55,7 @@ export async function disconnectDevice(model: WatcherModel, device: Device): Pro
   return result;
 }
 
-async function chooseServer(model: WatcherModel): Promise<string | undefined> {
+export async function chooseServer(model: WatcherModel): Promise<string | undefined> {
   const servers = model.configuredServers;
   if (servers.length <= 1) return servers[0];
   return vscode.window.showQuickPick([...servers], { title: vscode.l10n.t('Which adb server connects the device?') });

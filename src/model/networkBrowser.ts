@@ -1,0 +1,94 @@
+// What the adb servers see on the network through mDNS (`host:mdns:services`): phones offering
+// wireless debugging (`_adb-tls-connect._tcp`) and phones showing a pairing code
+// (`_adb-tls-pairing._tcp`). Read only while something shows it (the picker, the pairing-code
+// list): browsing is a request per server every couple of seconds, not worth running unseen.
+// A server too old to browse (platform-tools before 30) is asked once per showing, then left alone.
+
+import { Emitter } from '../common/events';
+import { Disposable, DisposableBase, toDisposable } from '../common/lifecycle';
+import { AdbCommand, CommandResult, Device } from '../shared/types';
+import { MdnsService, parseMdnsServices, TLS_CONNECT_SERVICE } from '../shared/wirelessPairing';
+
+export interface NetworkService extends MdnsService {
+  /** The adb server that sees it. */
+  server: string;
+}
+
+export const BROWSE_EVERY_MS = 2000;
+
+export class NetworkBrowser extends DisposableBase {
+  private listed: readonly NetworkService[] = [];
+  private readonly unsupported = new Set<string>();
+  private viewers = 0;
+  private timer?: NodeJS.Timeout;
+  private browsing?: Promise<void>;
+  private readonly changed = this.register(new Emitter<void>());
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly run: (command: AdbCommand) => Promise<CommandResult>,
+    private readonly servers: () => readonly string[],
+    private readonly everyMs = BROWSE_EVERY_MS,
+  ) {
+    super();
+    this.register(toDisposable(() => clearTimeout(this.timer)));
+  }
+
+  get services(): readonly NetworkService[] {
+    return this.listed;
+  }
+
+  /** Servers that answered "unknown host service" since browsing started. */
+  get unsupportedServers(): readonly string[] {
+    return [...this.unsupported];
+  }
+
+  /** Browses until every watch is disposed; several viewers share one loop. */
+  watch(): Disposable {
+    if (this.viewers++ === 0) {
+      this.unsupported.clear();
+      void this.browse();
+    }
+    return toDisposable(() => {
+      if (--this.viewers > 0) return;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    });
+  }
+
+  /** Phones offering wireless debugging that `devices` does not hold: not connected yet. */
+  unconnected(devices: readonly Device[]): NetworkService[] {
+    const connected = new Set(devices.map((d) => `${d.server}/${d.serial}`));
+    return this.listed.filter(
+      (s) => s.type === TLS_CONNECT_SERVICE && !connected.has(`${s.server}/${s.address}`) && !connected.has(`${s.server}/${s.instance}.${TLS_CONNECT_SERVICE}`),
+    );
+  }
+
+  private browse(): Promise<void> {
+    this.browsing ??= (async () => {
+      try {
+        const found: NetworkService[] = [];
+        for (const server of this.servers().filter((s) => !this.unsupported.has(s))) {
+          const result = await this.run({ kind: 'mdns-services', server });
+          if (result.unsupported) this.unsupported.add(server);
+          if (result.ok) found.push(...parseMdnsServices(result.message).services.map((service) => ({ ...service, server })));
+        }
+        if (JSON.stringify(found) !== JSON.stringify(this.listed)) {
+          this.listed = found;
+          this.changed.fire();
+        }
+      } finally {
+        this.browsing = undefined;
+        if (this.viewers > 0 && !this.isDisposed) {
+          this.timer = setTimeout(() => void this.browse(), this.everyMs);
+          this.timer.unref();
+        }
+      }
+    })();
+    return this.browsing;
+  }
+
+  private get isDisposed(): boolean {
+    return this.store.isDisposed;
+  }
+}

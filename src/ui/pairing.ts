@@ -1,0 +1,327 @@
+// Wireless pairing from VS Code: the QR code path (a panel that shows the code and each step) and
+// the pairing-code path (pick the phone the network shows, type its six digits, follow the steps in
+// a notification). The pairing itself is the adb server's work (src/model/pairingFlow.ts); a server
+// too old for it gets one message that says which platform-tools pairing needs.
+
+import * as vscode from 'vscode';
+import { DisposableBase, DisposableStore, MutableDisposable } from '../common/lifecycle';
+import { NetworkBrowser } from '../model/networkBrowser';
+import { checkPairingSupport, PairingFailure, PairingFlow, PairingState, PairingStep, PairingWatcher } from '../model/pairingFlow';
+import { WatcherModel } from '../model/watcherModel';
+import { Device } from '../shared/types';
+import { parseWifiAddress } from '../shared/address';
+import { newPairingSecrets, PAIRING_MIN_PLATFORM_TOOLS, PairingSecrets, qrPairingPayload, TLS_PAIRING_SERVICE } from '../shared/wirelessPairing';
+import { deviceName, inert } from './deviceText';
+import { PairingPanel, PairingView } from './pairingPanel';
+import { chooseServer } from './wifi';
+
+const PLATFORM_TOOLS_PAGE = 'https://developer.android.com/tools/releases/platform-tools';
+/** How long a paired device's name is waited for before it is shown by its serial. */
+const NAME_WAIT_MS = 5000;
+const STEPS: readonly PairingStep[] = ['waiting-for-phone', 'pairing', 'waiting-for-device'];
+
+export class WirelessPairing extends DisposableBase {
+  /** At most one QR panel; a second QR command shows it again with a new code. */
+  private readonly qrSession = this.register(new MutableDisposable<DisposableStore>());
+  private panel?: PairingPanel;
+
+  constructor(
+    private readonly model: WatcherModel,
+    private readonly browser: NetworkBrowser,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+  }
+
+  /** Opens the QR panel and runs one pairing; resolves with how that attempt ended (undefined: not started). */
+  async pairWithQrCode(server?: string): Promise<PairingState | undefined> {
+    const target = server ?? (await chooseServer(this.model));
+    if (!target || !(await this.supported(target))) return undefined;
+    const session = new DisposableStore();
+    this.qrSession.value = session;
+    const panel = session.add(PairingPanel.open(this.extensionUri));
+    this.panel = panel;
+    const attempt = session.add(new MutableDisposable<PairingFlow>());
+    const start = (): Promise<PairingState> => {
+      const secrets = newPairingSecrets();
+      const flow = new PairingFlow(pairingWatcher(this.model), target);
+      attempt.value = flow;
+      const render = (state: PairingState) => panel.show(qrView(state, secrets));
+      flow.onDidChange(render);
+      render(flow.state);
+      this.log.info(`wireless pairing through ${target}: showing a QR code for the service ${secrets.name}`);
+      return flow
+        .pairWithQrCode(secrets)
+        .then((state) => this.finish(state, target))
+        .then((state) => {
+          // Drawn again once the device has said its name.
+          if (attempt.value === flow) render(state);
+          return state;
+        });
+    };
+    session.add(
+      panel.onDidAct((action) => {
+        if (action === 'retry') void start();
+        else if (action === 'cancel') attempt.value?.cancel();
+        else if (action === 'close') panel.dispose();
+        else if (action === 'pairWithCode') {
+          panel.dispose();
+          void vscode.commands.executeCommand('androidDeviceWatcher.pairWithCode', undefined, undefined, target);
+        }
+      }),
+    );
+    session.add(
+      panel.onDidDispose(() => {
+        if (this.panel === panel) this.panel = undefined;
+        if (this.qrSession.value === session) this.qrSession.clear();
+      }),
+    );
+    return start();
+  }
+
+  /**
+   * Pairs with the six-digit code the phone shows. `address` (the phone's pairing `host:port`) and
+   * `code` skip their prompts (other extensions, tests).
+   */
+  async pairWithCode(address?: string, code?: string, server?: string): Promise<PairingState | undefined> {
+    const target = server ?? (await chooseServer(this.model));
+    if (!target || !(await this.supported(target))) return undefined;
+    const phone = address ?? (await this.choosePairingService(target));
+    if (!phone) return undefined;
+    const digits =
+      code ??
+      (await vscode.window.showInputBox({
+        title: vscode.l10n.t('Pair with {0}', phone),
+        prompt: vscode.l10n.t('The six-digit Wi-Fi pairing code the phone shows'),
+        placeHolder: '123456',
+        ignoreFocusOut: true,
+        validateInput: (value) => (/^\d{6}$/.test(value.trim()) ? undefined : vscode.l10n.t('Six digits, as the phone shows them')),
+      }))?.trim();
+    if (!digits) return undefined;
+    const flow = new PairingFlow(pairingWatcher(this.model), target);
+    try {
+      const ended = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pairing with {0}', phone), cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => flow.cancel());
+          flow.onDidChange((next) => progress.report({ message: stepLabel(next) }));
+          return flow.pairWithCode(phone, digits);
+        },
+      );
+      const state = await this.finish(ended, target);
+      if (state.step === 'done') {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Paired and connected: {0} ({1})', inert(deviceName(state.device)), inert(state.device.serial)));
+      } else if (state.step === 'failed') {
+        void vscode.window.showErrorMessage(vscode.l10n.t('Pairing with {0} failed: {1}', phone, [failureText(state.failure, state.message), ...hints(state.failure)].join(' ')));
+      }
+      return state;
+    } finally {
+      flow.dispose();
+    }
+  }
+
+  /** The state of the QR panel, for the status of a test or another extension (never its secrets). */
+  get isPanelOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  private async finish(state: PairingState, server: string): Promise<PairingState> {
+    if (state.step === 'done') {
+      this.log.info(`wireless pairing through ${server}: ${state.device.serial} paired and connected`);
+      this.model.select(state.device);
+      return { step: 'done', device: await this.named(state.device) };
+    } else if (state.step === 'failed') {
+      this.log.warn(`wireless pairing through ${server} failed while ${state.at}: ${state.failure}: ${state.message}`);
+      if (state.failure === 'unsupported') this.showTooOld(server);
+    } else if (state.step === 'cancelled') {
+      this.log.info(`wireless pairing through ${server}: cancelled`);
+    }
+    return state;
+  }
+
+  /** The device once its details are read (its name), or as it is after a few seconds. */
+  private named(device: Device): Promise<Device> {
+    return new Promise((resolve) => {
+      const current = () => this.model.devices.find((d) => d.id === device.id);
+      const check = () => {
+        const now = current();
+        if (now?.details) finish(now);
+      };
+      const finish = (result: Device) => {
+        subscription.dispose();
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const subscription = this.model.onDidChange(check);
+      const timer = setTimeout(() => finish(current() ?? device), NAME_WAIT_MS);
+      check();
+    });
+  }
+
+  /** True when `server` knows the pairing services; otherwise says so, once, and why. */
+  private async supported(server: string): Promise<boolean> {
+    const result = await checkPairingSupport(pairingWatcher(this.model), server);
+    if (result.unsupported) {
+      this.log.warn(`wireless pairing: ${result.message}`);
+      this.showTooOld(server);
+      return false;
+    }
+    if (!result.ok) this.log.warn(`wireless pairing: mDNS on ${server}: ${result.message}`);
+    return true;
+  }
+
+  private showTooOld(server: string): void {
+    const download = vscode.l10n.t('Get Platform-Tools');
+    void vscode.window
+      .showErrorMessage(
+        vscode.l10n.t(
+          'Wireless pairing needs adb from platform-tools {0} or newer; the adb server at {1} is older (it does not know pairing). Update "Android SDK Platform-Tools" in Android Studio\'s SDK Manager (or download them), then restart the server with adb kill-server.',
+          PAIRING_MIN_PLATFORM_TOOLS,
+          server,
+        ),
+        download,
+      )
+      .then((choice) => choice === download && vscode.env.openExternal(vscode.Uri.parse(PLATFORM_TOOLS_PAGE)));
+  }
+
+  /** The phones showing a pairing code, live while the list is open; or an address typed in. */
+  private async choosePairingService(server: string): Promise<string | undefined> {
+    type Item = vscode.QuickPickItem & { address?: string; typed?: true };
+    const store = new DisposableStore();
+    try {
+      const pick = store.add(vscode.window.createQuickPick<Item>());
+      pick.title = vscode.l10n.t('Pair a device with a pairing code');
+      pick.placeholder = vscode.l10n.t('On the phone: Developer options › Wireless debugging › Pair device with pairing code');
+      pick.ignoreFocusOut = true;
+      const typed: Item = { label: `$(edit) ${vscode.l10n.t('Enter the address the phone shows…')}`, typed: true, alwaysShow: true };
+      const render = () => {
+        const phones = this.browser.services.filter((s) => s.server === server && s.type === TLS_PAIRING_SERVICE);
+        pick.busy = phones.length === 0;
+        pick.items = [
+          ...phones.map((s) => ({ label: `$(device-mobile) ${s.instance}`, description: s.address, address: s.address })),
+          typed,
+        ];
+      };
+      store.add(this.browser.watch());
+      store.add(this.browser.onDidChange(render));
+      render();
+      const chosen = await new Promise<Item | undefined>((resolve) => {
+        store.add(pick.onDidAccept(() => resolve(pick.selectedItems[0])));
+        store.add(pick.onDidHide(() => resolve(undefined)));
+        pick.show();
+      });
+      if (!chosen?.typed) return chosen?.address;
+    } finally {
+      store.dispose();
+    }
+    const entered = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Pair a device with a pairing code'),
+      prompt: vscode.l10n.t('The IP address & port under "Pair device with pairing code" on the phone'),
+      placeHolder: '192.168.1.20:37123',
+      ignoreFocusOut: true,
+      validateInput: (value) => ('problem' in parseWifiAddress(value) ? vscode.l10n.t('Use host:port, for example 192.168.1.20:37123') : undefined),
+    });
+    const parsed = entered === undefined ? undefined : parseWifiAddress(entered);
+    return parsed && 'address' in parsed ? parsed.address : undefined;
+  }
+}
+
+/** The model as the flow sees it. */
+function pairingWatcher(model: WatcherModel): PairingWatcher {
+  return {
+    runAdbCommand: (command) => model.controls.runAdbCommand(command),
+    get devices() {
+      return model.devices;
+    },
+    onDidChange: model.onDidChange,
+  };
+}
+
+function stepLabel(state: PairingState): string {
+  switch (state.step) {
+    case 'waiting-for-phone':
+      return vscode.l10n.t('Scan the QR code with the phone');
+    case 'pairing':
+      return vscode.l10n.t('Pairing with the phone');
+    case 'waiting-for-device':
+      return vscode.l10n.t('Waiting for the device to connect');
+    case 'done':
+      return vscode.l10n.t('Paired and connected');
+    case 'failed':
+      return vscode.l10n.t('Failed');
+    case 'cancelled':
+      return vscode.l10n.t('Cancelled');
+  }
+}
+
+function failureText(failure: PairingFailure, message: string): string {
+  switch (failure) {
+    case 'unsupported':
+      return vscode.l10n.t('This adb server is too old to pair (platform-tools {0} or newer is needed).', PAIRING_MIN_PLATFORM_TOOLS);
+    case 'phone-not-found':
+      return vscode.l10n.t('No phone scanned the code in time.');
+    case 'wrong-password':
+      return vscode.l10n.t('The phone refused the pairing: wrong code, or its pairing screen was closed.');
+    case 'pairing-failed':
+      return vscode.l10n.t('Pairing failed: {0}', inert(message));
+    case 'device-not-connected':
+      return vscode.l10n.t('Paired, but the device did not connect.');
+    case 'server-failed':
+      return vscode.l10n.t('The adb server did not answer: {0}', inert(message));
+  }
+}
+
+/** What to check after a failure. */
+function hints(failure: PairingFailure): string[] {
+  switch (failure) {
+    case 'phone-not-found':
+      return [
+        vscode.l10n.t('The phone and this computer are on the same network.'),
+        vscode.l10n.t('The phone still shows "Pair device with QR code" (it stops looking when the screen closes).'),
+        vscode.l10n.t('Nothing blocks mDNS (UDP port 5353): a firewall, a VPN, or a guest network that keeps devices apart.'),
+      ];
+    case 'wrong-password':
+    case 'pairing-failed':
+      return [vscode.l10n.t('Keep the phone\'s pairing screen open until it says the device is paired, and try again.')];
+    case 'device-not-connected':
+      return [
+        vscode.l10n.t('Wireless debugging is still on on the phone.'),
+        vscode.l10n.t('Connect with the IP address & port shown under Wireless debugging (Connect a Device over Wi-Fi…).'),
+      ];
+    case 'server-failed':
+      return [vscode.l10n.t('Run Troubleshoot to check the adb server.')];
+    case 'unsupported':
+      return [];
+  }
+}
+
+/** The panel's view of the QR path at `state`. */
+function qrView(state: PairingState, secrets: PairingSecrets): PairingView {
+  const reached = state.step === 'failed' ? STEPS.indexOf(state.at) : state.step === 'done' ? STEPS.length : state.step === 'cancelled' ? -1 : STEPS.indexOf(state.step);
+  const steps = STEPS.map((step, index) => ({
+    label: stepLabel({ step }),
+    state:
+      state.step === 'done' || index < reached ? ('done' as const) : index === reached ? (state.step === 'failed' ? ('failed' as const) : ('active' as const)) : ('pending' as const),
+  }));
+  const finished = state.step === 'done' || state.step === 'failed' || state.step === 'cancelled';
+  return {
+    mode: 'qr',
+    heading: vscode.l10n.t('Pair a device over Wi-Fi'),
+    instructions: [
+      vscode.l10n.t('On the phone (Android 11 or newer): Settings › Developer options › Wireless debugging › Pair device with QR code, then scan this code.'),
+      vscode.l10n.t('The phone and this computer must be on the same network.'),
+    ],
+    qrPayload: state.step === 'done' ? undefined : qrPairingPayload(secrets.name, secrets.password),
+    steps,
+    outcome:
+      state.step === 'done'
+        ? { ok: true, message: vscode.l10n.t('Paired and connected: {0} ({1}). It is now the selected device.', deviceName(state.device), state.device.serial), hints: [] }
+        : state.step === 'failed'
+          ? { ok: false, message: failureText(state.failure, state.message), hints: hints(state.failure) }
+          : state.step === 'cancelled'
+            ? { ok: false, message: vscode.l10n.t('Cancelled.'), hints: [] }
+            : undefined,
+    actions: finished ? (state.step === 'done' ? ['close'] : ['retry', 'pairWithCode', 'close']) : ['cancel', 'pairWithCode'],
+  };
+}

@@ -1,0 +1,155 @@
+// The pairing flow's state machine (src/model/pairingFlow.ts) against a scripted watcher: each adb
+// command is answered as the test says, in the formats of AOSP's adb, and devices appear when the
+// test lists them. Order and outcome only; the real server and the real VS Code are tested in
+// test/adb/pairing.test.ts and test/vscode/ui/pairing.test.ts.
+
+import * as assert from 'node:assert/strict';
+import { Emitter } from '../../src/common/events';
+import { PairingFlow, PairingState, PairingTiming } from '../../src/model/pairingFlow';
+import { AdbCommand, CommandResult, Device } from '../../src/shared/types';
+import { PAIR_REPLY, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
+
+const SERVER = '127.0.0.1:5037';
+const FAST: PairingTiming = { browseEveryMs: 5, phoneTimeoutMs: 300, connectAfterMs: 20, deviceTimeoutMs: 300 };
+const SECRETS = { name: 'adw-AbCdEf1234', password: 'pw12pw12pw12' };
+const GUID = 'adb-2A051FDH2002Z3-x1yZ2w';
+
+class ScriptedWatcher {
+  readonly commands: AdbCommand[] = [];
+  devices: Device[] = [];
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange = this.changed.event;
+  constructor(readonly answer: (command: AdbCommand, count: number) => CommandResult | Promise<CommandResult>) {}
+
+  runAdbCommand(command: AdbCommand): Promise<CommandResult> {
+    this.commands.push(command);
+    return Promise.resolve(this.answer(command, this.commands.filter((c) => c.kind === command.kind).length));
+  }
+
+  list(serial: string): void {
+    this.devices = [{ id: `${SERVER}/${serial}`, server: SERVER, serial, state: 'device', connection: 'tcp' }];
+    this.changed.fire();
+  }
+}
+
+const services = (...lines: string[]): CommandResult => ({ ok: true, message: lines.map((line) => `${line}\n`).join('') });
+const phoneAt = `${SECRETS.name}\t${TLS_PAIRING_SERVICE}\t192.168.1.86:37313`;
+
+function record(flow: PairingFlow): string[] {
+  const steps: string[] = [];
+  flow.onDidChange((state) => steps.push(stepOf(state)));
+  return steps;
+}
+
+function stepOf(state: PairingState): string {
+  if (state.step === 'failed') return `failed:${state.at}:${state.failure}`;
+  if (state.step === 'done') return `done:${state.device.serial}`;
+  return state.step;
+}
+
+describe('pairing flow (scripted watcher)', () => {
+  it('QR code: waits for the phone, pairs with its address and the password, and ends when adb lists the device', async () => {
+    const watcher: ScriptedWatcher = new ScriptedWatcher((command, count) => {
+      if (command.kind === 'mdns-services') return count < 3 ? services() : services('other\t_adb._tcp\t10.0.0.2:5555', phoneAt);
+      if (command.kind === 'pair') {
+        // The server's auto-connect lists the device under its mDNS name once paired.
+        setImmediate(() => watcher.list(`${GUID}.${TLS_CONNECT_SERVICE}`));
+        return { ok: true, message: `Successfully paired to 192.168.1.86:37313 [guid=${GUID}]` };
+      }
+      return { ok: false, message: `unexpected ${command.kind}` };
+    });
+    const flow = new PairingFlow(watcher, SERVER, FAST);
+    const steps = record(flow);
+    const end = await flow.pairWithQrCode(SECRETS);
+    assert.equal(stepOf(end), `done:${GUID}.${TLS_CONNECT_SERVICE}`);
+    assert.deepEqual(steps, ['waiting-for-phone', 'pairing', 'waiting-for-device', `done:${GUID}.${TLS_CONNECT_SERVICE}`]);
+    assert.deepEqual(watcher.commands.filter((c) => c.kind === 'pair'), [{ kind: 'pair', server: SERVER, address: '192.168.1.86:37313', password: SECRETS.password }]);
+    assert.equal(watcher.commands.filter((c) => c.kind === 'connect').length, 0);
+  });
+
+  it('connects to the phone\'s connect service itself when the server does not, and ends on that address', async () => {
+    const watcher: ScriptedWatcher = new ScriptedWatcher((command) => {
+      if (command.kind === 'mdns-services') return services(`${GUID}\t${TLS_CONNECT_SERVICE}\t192.168.1.86:41235`, `someone-else\t${TLS_CONNECT_SERVICE}\t192.168.1.99:40000`);
+      if (command.kind === 'pair') return { ok: true, message: `Successfully paired to 192.168.1.86:37313 [guid=${GUID}]` };
+      if (command.kind === 'connect') {
+        setImmediate(() => watcher.list(command.address));
+        return { ok: true, message: `connected to ${command.address}` };
+      }
+      return { ok: false, message: 'unexpected' };
+    });
+    const flow = new PairingFlow(watcher, SERVER, FAST);
+    const end = await flow.pairWithCode('192.168.1.86:37313', '123456');
+    assert.equal(stepOf(end), 'done:192.168.1.86:41235');
+    assert.deepEqual(watcher.commands.filter((c) => c.kind === 'connect'), [{ kind: 'connect', server: SERVER, address: '192.168.1.86:41235' }]);
+    assert.deepEqual(watcher.commands.find((c) => c.kind === 'pair'), { kind: 'pair', server: SERVER, address: '192.168.1.86:37313', password: '123456' });
+  });
+
+  it('says the phone was not found when its pairing service never shows, and never pairs', async () => {
+    const watcher = new ScriptedWatcher(() => services(`adw-SomeoneElse\t${TLS_PAIRING_SERVICE}\t192.168.1.50:37000`));
+    const flow = new PairingFlow(watcher, SERVER, FAST);
+    assert.equal(stepOf(await flow.pairWithQrCode(SECRETS)), 'failed:waiting-for-phone:phone-not-found');
+    assert.equal(watcher.commands.filter((c) => c.kind === 'pair').length, 0);
+  });
+
+  it('tells a wrong password from other pairing failures', async () => {
+    for (const [reply, failure] of [
+      [PAIR_REPLY.wrongPassword, 'wrong-password'],
+      [PAIR_REPLY.noPairingClient, 'pairing-failed'],
+    ] as const) {
+      const flow = new PairingFlow(new ScriptedWatcher(() => ({ ok: false, message: reply })), SERVER, FAST);
+      const end = await flow.pairWithCode('192.168.1.86:37313', '000000');
+      assert.equal(stepOf(end), `failed:pairing:${failure}`);
+      assert.equal(end.step === 'failed' && end.message, reply);
+    }
+  });
+
+  it('says when a paired device does not connect in time', async () => {
+    const watcher = new ScriptedWatcher((command) =>
+      command.kind === 'pair' ? { ok: true, message: `Successfully paired to 10.0.0.3:37000 [guid=${GUID}]` } : services(),
+    );
+    const end = await new PairingFlow(watcher, SERVER, FAST).pairWithCode('10.0.0.3:37000', '111111');
+    assert.equal(stepOf(end), 'failed:waiting-for-device:device-not-connected');
+  });
+
+  it('ends as unsupported when the server does not know the mDNS services (platform-tools before 30)', async () => {
+    const watcher = new ScriptedWatcher(() => ({ ok: false, unsupported: true, message: 'the adb server is too old' }));
+    const end = await new PairingFlow(watcher, SERVER, FAST).pairWithQrCode(SECRETS);
+    assert.equal(stepOf(end), 'failed:waiting-for-phone:unsupported');
+  });
+
+  it('ends a server that stops answering as a server failure, with its words', async () => {
+    const watcher = new ScriptedWatcher(() => ({ ok: false, message: 'adb server 127.0.0.1:5037 did not answer within 2000 ms' }));
+    const end = await new PairingFlow(watcher, SERVER, FAST).pairWithQrCode(SECRETS);
+    assert.equal(stepOf(end), 'failed:waiting-for-phone:server-failed');
+    assert.match(end.step === 'failed' ? end.message : '', /did not answer/);
+  });
+
+  it('cancels at once, even with a pairing request still in flight, and sends nothing after', async () => {
+    let pairAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (pairAsked = resolve));
+    const watcher = new ScriptedWatcher((command) => {
+      if (command.kind !== 'pair') return services(phoneAt);
+      pairAsked();
+      return new Promise<CommandResult>(() => undefined); // the phone never answers
+    });
+    const flow = new PairingFlow(watcher, SERVER, { ...FAST, phoneTimeoutMs: 60_000 });
+    const steps = record(flow);
+    const ended = flow.pairWithQrCode(SECRETS);
+    await asked;
+    flow.cancel();
+    assert.equal(stepOf(await ended), 'cancelled');
+    assert.deepEqual(steps, ['waiting-for-phone', 'pairing', 'cancelled']);
+    const sent = watcher.commands.length;
+    await new Promise((resolve) => setTimeout(resolve, FAST.connectAfterMs * 3));
+    assert.equal(watcher.commands.length, sent);
+  });
+
+  it('cancels while waiting for the phone', async () => {
+    const watcher = new ScriptedWatcher(() => services());
+    const flow = new PairingFlow(watcher, SERVER, { ...FAST, phoneTimeoutMs: 60_000 });
+    const ended = flow.pairWithQrCode(SECRETS);
+    flow.dispose();
+    assert.equal(stepOf(await ended), 'cancelled');
+    assert.equal(watcher.commands.filter((c) => c.kind === 'pair').length, 0);
+  });
+});

@@ -1,0 +1,192 @@
+// Wireless pairing as a user meets it in the real workbench. This machine's adb (29) cannot pair:
+// first it is asked for real and the user is told which platform-tools pairing needs. Then the
+// extension watches the named fake of lab/pairingAdbServer.ts, a proxy in front of the same real
+// adb server that answers only the mDNS and pairing services, as AOSP's adb does: the QR code the
+// panel draws is read back from a screenshot and the "phone" advertises and pairs with what it
+// holds; the device that then connects is a simulated one on the real server.
+
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { PairingAdbServer } from '../../../lab/pairingAdbServer';
+import { tcpSerial } from '../../../lab/ports';
+import { SimulatedLab } from '../../../lab/sim/labClient';
+import { PICKER_ROWS, RESULTS, runCommand, screenshotPairingQr, STATUS_ITEM, waitForStatus, webviewFrame } from '../../../lab/vscode/workbenchDriver';
+import { PAIRING_VIEW_TYPE } from '../../../src/ui/pairingHtml';
+import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../../src/shared/wirelessPairing';
+import { useLab } from '../../support/labFixture';
+import { decodeQrFromPng } from '../../support/qrDecode';
+import { screenshotOnFailure } from '../../support/screenshotOnFailure';
+import { StartedHere } from '../../support/started';
+import { uiTestContext } from '../runner/runSuite';
+import { PLAIN_EDITOR, RESTORED_SETTINGS, writeSettings } from './settingsEditor';
+
+/** The phone's pairing port: nothing listens there, the fake answers for the phone. */
+const PHONE_PAIRING_ADDRESS = '127.0.0.1:37001';
+
+/** `WIFI:T:ADB;S:name;P:password;;` read back, escapes undone. */
+function readPayload(payload: string): { name: string; password: string } {
+  const match = /^WIFI:T:ADB;S:((?:\\.|[^;\\])*);P:((?:\\.|[^;\\])*);;$/.exec(payload);
+  assert.ok(match, `not a pairing payload: ${payload}`);
+  const unescape = (value: string) => value.replace(/\\(.)/g, '$1');
+  return { name: unescape(match[1]), password: unescape(match[2]) };
+}
+
+async function qrPayload(frame: Frame): Promise<string> {
+  const payload = decodeQrFromPng(await screenshotPairingQr(frame));
+  assert.ok(payload, 'no QR code could be read from the panel');
+  return payload;
+}
+
+async function steps(frame: Frame): Promise<string[]> {
+  return frame.locator('.step').evaluateAll((items) => items.map((item) => `${(item as HTMLElement).dataset.state} ${item.querySelector('.label')?.textContent ?? ''}`));
+}
+
+async function toast(page: Page, text: string, timeoutMs = 15_000): Promise<string> {
+  const found = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  await found.waitFor({ state: 'visible', timeout: timeoutMs });
+  return found.innerText();
+}
+
+/** Opens the picker from the status bar and runs one of its footer rows, as a user finds them. */
+async function pickerAction(page: Page, label: string): Promise<void> {
+  await page.locator(STATUS_ITEM).click();
+  await page.locator('.quick-input-widget input').fill(label);
+  await page.locator(PICKER_ROWS, { hasText: label }).click();
+}
+
+describe('wireless pairing in the real workbench', function () {
+  this.timeout(90_000);
+  const fixture = useLab({ server: () => uiTestContext().adb });
+  const fakes = new StartedHere();
+  let lab: SimulatedLab;
+  let fake: PairingAdbServer;
+  screenshotOnFailure(() => uiTestContext().workbench);
+
+  before(() => {
+    lab = fixture.lab;
+  });
+  // Each test reads its own toasts.
+  beforeEach(async () => {
+    await runCommand(uiTestContext().workbench, 'Notifications: Clear All Notifications');
+  });
+  after(async () => {
+    await writeSettings(uiTestContext().workbench, RESTORED_SETTINGS, 'remote');
+    await runCommand(uiTestContext().workbench, 'Notifications: Clear All Notifications');
+    await fakes.stopAll();
+  });
+
+  it('says which platform-tools pairing needs when the adb server is too old, and opens no panel', async () => {
+    const page = uiTestContext().workbench;
+    await pickerAction(page, 'Pair a device over Wi-Fi with a QR code');
+    const text = await toast(page, 'Wireless pairing needs adb from platform-tools 30.0.0 or newer');
+    assert.match(text, /SDK Manager/);
+    assert.equal(await page.locator('.tab', { hasText: 'Pair' }).count(), 0, 'a pairing panel was opened');
+  });
+
+  it('pairs a phone that scans the QR code: the steps are shown, the device appears and is selected', async () => {
+    const page = uiTestContext().workbench;
+    [fake] = await fakes.startAll(fakes.start('the pairing fake adb server', PairingAdbServer.start(uiTestContext().adb.port), (server) => server.close()));
+    await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["${fake.address}"] }`, 'remote');
+    // The watcher now reads its lists through the fake.
+    await fake.requested('host:track-devices-l', 1, 20_000);
+    const phone = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'Google', 'ro.product.model': 'Pixel 9 Pro' } });
+
+    await pickerAction(page, 'Pair a device over Wi-Fi with a QR code');
+    const frame = await webviewFrame(page, PAIRING_VIEW_TYPE, 20_000);
+    const payload = await qrPayload(frame);
+    const { name, password } = readPayload(payload);
+    assert.match(name, /^adw-[A-Za-z0-9]{10}$/);
+    assert.match(password, /^[A-Za-z0-9]{12}$/);
+    assert.deepEqual(await steps(frame), ['active Scan the QR code with the phone', 'pending Pairing with the phone', 'pending Waiting for the device to connect']);
+    await page.locator('.part.editor').screenshot({ path: path.join(RESULTS, 'pairing-panel.png') });
+
+    // Hidden and shown again (another editor over it), the panel shows the same code and steps.
+    await page.keyboard.press('Control+N');
+    await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible' });
+    await page.keyboard.press('Control+W');
+    const shownAgain = await webviewFrame(page, PAIRING_VIEW_TYPE);
+    assert.equal(await qrPayload(shownAgain), payload);
+
+    // The phone scanned it: it advertises its pairing service under the code's name.
+    fake.advertise({ instance: name, type: TLS_PAIRING_SERVICE, address: PHONE_PAIRING_ADDRESS });
+    fake.expectPairing({ instance: name, password, device: tcpSerial(phone.port) });
+    const outcome = shownAgain.locator('#outcome[data-ok=true]');
+    await outcome.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await outcome.innerText(), /Paired and connected: Google Pixel 9 Pro/);
+    assert.deepEqual(
+      fake.pairRequests.map((request) => [request.target, request.password]),
+      [[PHONE_PAIRING_ADDRESS, password]],
+    );
+    assert.deepEqual(await steps(shownAgain), ['done Scan the QR code with the phone', 'done Pairing with the phone', 'done Waiting for the device to connect']);
+    assert.match(await waitForStatus(page, /Pixel 9 Pro/), /Pixel 9 Pro/);
+    await page.locator('.part.editor').screenshot({ path: path.join(RESULTS, 'pairing-panel-paired.png') });
+    await shownAgain.locator('button[data-action=close]').click();
+  });
+
+  it('keeps the QR code readable in the dark and high-contrast themes', async () => {
+    const page = uiTestContext().workbench;
+    for (const theme of ['Default Dark Modern', 'Default High Contrast']) {
+      await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["${fake.address}"], "workbench.colorTheme": "${theme}" }`, 'remote');
+      await runCommand(page, 'Android Devices: Pair a Device over Wi-Fi with a QR Code');
+      const frame = await webviewFrame(page, PAIRING_VIEW_TYPE, 20_000);
+      assert.match(await qrPayload(frame), /^WIFI:T:ADB;S:adw-/, theme);
+      await frame.locator('button[data-action=cancel]').click();
+      await frame.locator('#outcome', { hasText: 'Cancelled' }).waitFor({ state: 'visible' });
+      await frame.locator('button[data-action=close]').click();
+    }
+    await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["${fake.address}"] }`, 'remote');
+  });
+
+  it('pairs with a pairing code: the phone is picked from the network, a wrong code is said to be wrong, the right one pairs', async () => {
+    const page = uiTestContext().workbench;
+    const phone = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'samsung', 'ro.product.model': 'SM-S928B' } });
+    const pairingAddress = '127.0.0.1:37002';
+    fake.advertise({ instance: 'adb-R5CX-Galaxy', type: TLS_PAIRING_SERVICE, address: pairingAddress });
+    fake.expectPairing({ address: pairingAddress, password: '482913', device: tcpSerial(phone.port) });
+
+    const pairWithCode = async (code: string) => {
+      await runCommand(page, 'Android Devices: Pair a Device over Wi-Fi with a Pairing Code');
+      const row = page.locator(PICKER_ROWS, { hasText: 'adb-R5CX-Galaxy' });
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.match(await row.innerText(), /127\.0\.0\.1:37002/);
+      await row.click();
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: 'six-digit' }).waitFor({ state: 'visible' });
+      await input.fill(code);
+      await page.keyboard.press('Enter');
+    };
+
+    await pairWithCode('111111');
+    assert.match(await toast(page, 'Pairing with 127.0.0.1:37002 failed'), /wrong code/);
+    await pairWithCode('482913');
+    assert.match(await toast(page, 'Paired and connected: samsung SM-S928B'), /SM-S928B/);
+    assert.match(await waitForStatus(page, /SM-S928B/), /SM-S928B/);
+    assert.deepEqual(
+      fake.pairRequests.slice(-2).map((request) => [request.target, request.password]),
+      [
+        [pairingAddress, '111111'],
+        [pairingAddress, '482913'],
+      ],
+    );
+  });
+
+  it('lists a phone with wireless debugging on that is not connected, and connects it from the picker', async () => {
+    const page = uiTestContext().workbench;
+    const phone = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'Xiaomi', 'ro.product.model': '23127PN0CC' } });
+    fake.advertise({ instance: 'adb-XM14-net', type: TLS_CONNECT_SERVICE, address: tcpSerial(phone.port) });
+    await page.locator(STATUS_ITEM).click();
+    await page.locator('.quick-input-widget input').fill('adb-XM14');
+    const row = page.locator(PICKER_ROWS, { hasText: 'adb-XM14-net' });
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await row.innerText(), /Wireless debugging is on/);
+    await row.click();
+    // Once connected it is a device like any other, and no longer offered on the network.
+    await page.locator(STATUS_ITEM).click();
+    await page.locator('.quick-input-widget input').fill('23127PN0CC');
+    await page.locator(PICKER_ROWS, { hasText: '23127PN0CC' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.quick-input-widget input').fill('adb-XM14');
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.keyboard.press('Escape');
+  });
+});
