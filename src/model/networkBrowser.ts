@@ -21,7 +21,7 @@ export class NetworkBrowser extends DisposableBase {
   private readonly unsupported = new Set<string>();
   private viewers = 0;
   private timer?: NodeJS.Timeout;
-  private browsing?: Promise<void>;
+  private browsing = false;
   private readonly changed = this.register(new Emitter<void>());
   readonly onDidChange = this.changed.event;
 
@@ -47,7 +47,7 @@ export class NetworkBrowser extends DisposableBase {
   watch(): Disposable {
     if (this.viewers++ === 0) {
       this.unsupported.clear();
-      void this.browse();
+      this.browse();
     }
     return toDisposable(() => {
       if (--this.viewers > 0) return;
@@ -64,28 +64,31 @@ export class NetworkBrowser extends DisposableBase {
     );
   }
 
-  private browse(): Promise<void> {
-    this.browsing ??= (async () => {
-      try {
-        const found: NetworkService[] = [];
-        for (const server of this.servers().filter((s) => !this.unsupported.has(s))) {
-          const result = await this.run({ kind: 'mdns-services', server });
-          if (result.unsupported) this.unsupported.add(server);
-          if (result.ok) found.push(...parseMdnsServices(result.message).services.map((service) => ({ ...service, server })));
-        }
-        if (JSON.stringify(found) !== JSON.stringify(this.listed)) {
-          this.listed = found;
-          this.changed.fire();
-        }
-      } finally {
-        this.browsing = undefined;
-        if (this.viewers > 0 && !this.isDisposed) {
-          this.timer = setTimeout(() => void this.browse(), this.everyMs);
-          this.timer.unref();
-        }
+  /** One round over the servers, then the next after everyMs while watched; never two at once. */
+  private browse(): void {
+    if (this.browsing) return;
+    this.browsing = true;
+    // `.finally` runs after this returns even when a round awaits nothing (every server too old).
+    void this.browseOnce().finally(() => {
+      this.browsing = false;
+      if (this.viewers > 0 && !this.isDisposed) {
+        this.timer = setTimeout(() => this.browse(), this.everyMs);
+        this.timer.unref();
       }
-    })();
-    return this.browsing;
+    });
+  }
+
+  private async browseOnce(): Promise<void> {
+    const found: NetworkService[] = [];
+    for (const server of this.servers().filter((s) => !this.unsupported.has(s))) {
+      const result = await this.run({ kind: 'mdns-services', server }).catch((error: Error) => ({ ok: false, message: error.message }) as CommandResult);
+      if (result.unsupported) this.unsupported.add(server);
+      if (result.ok) found.push(...parseMdnsServices(result.message).services.map((service) => ({ ...service, server })));
+    }
+    if (!this.isDisposed && JSON.stringify(found) !== JSON.stringify(this.listed)) {
+      this.listed = found;
+      this.changed.fire();
+    }
   }
 
   private get isDisposed(): boolean {

@@ -12,6 +12,8 @@ import { PendingRequests } from './pendingRequests';
  * Deliberate causes outrank the host's own diagnoses (a stop in progress stays a stop when the
  * ready deadline or a protocol mismatch then ends the worker), and kill outranks everything.
  */
+
+const STOPPED_BEFORE_ANSWER: CommandResult = { ok: false, message: 'the device watcher stopped before adb answered' };
 export type ExitCause = 'ready-timeout' | 'protocol' | 'watchdog' | 'stop' | 'dispose' | 'kill';
 
 const RANK: Record<ExitCause, number> = { 'ready-timeout': 1, protocol: 1, watchdog: 1, stop: 2, dispose: 2, kill: 3 };
@@ -103,7 +105,7 @@ export class WorkerRun {
       }
       this.timers.clear();
       this.acks.settleAll(undefined);
-      this.commands.settleAll({ ok: false, message: 'the device watcher stopped before adb answered' });
+      this.commands.settleAll(STOPPED_BEFORE_ANSWER);
       const exit: WorkerExit = { cause: this.cause, error: this.error, code };
       listener.exit(exit);
       markExited(exit);
@@ -121,12 +123,14 @@ export class WorkerRun {
   }
 
   pause(): Promise<void> {
+    if (this.hasExited) return Promise.resolve();
     const acked = this.acks.wait('paused');
     this.post({ type: 'pause' });
     return acked;
   }
 
   resume(): Promise<void> {
+    if (this.hasExited) return Promise.resolve();
     const acked = this.acks.wait('resumed');
     this.post({ type: 'resume' });
     return acked;
@@ -137,6 +141,8 @@ export class WorkerRun {
   }
 
   runCommand(command: AdbCommand): Promise<CommandResult> {
+    // Its exit settled every waiter already: a later one would wait for ever.
+    if (this.hasExited) return Promise.resolve(STOPPED_BEFORE_ANSWER);
     const id = ++this.commandId;
     const reply = this.commands.wait(id);
     this.post({ type: 'adb-command', id, command });

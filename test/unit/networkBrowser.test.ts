@@ -53,4 +53,18 @@ describe('NetworkBrowser', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.ok(adb.asked.length <= after + 1, `still browsing: ${adb.asked.length - after} more requests`);
   });
+
+  it('keeps browsing after a round with nothing to ask (every server too old), and asks a server added later', async () => {
+    const adb = scripted((server) => (server === OLD ? { ok: false, unsupported: true, message: 'unknown host service' } : { ok: true, message: `adb-N-1\t${TLS_CONNECT_SERVICE}\t10.0.0.9:40000\n` }));
+    let servers = [OLD];
+    browser = new NetworkBrowser(adb.run, () => servers, 1);
+    const watch = browser.watch();
+    await adb.requests(1);
+    // Rounds now ask nobody: OLD is known to be too old. Then a newer server is configured.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    servers = [OLD, NEW];
+    await adb.requests(2);
+    assert.deepEqual(adb.asked, [OLD, NEW]);
+    watch.dispose();
+  });
 });
