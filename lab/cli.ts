@@ -1,25 +1,35 @@
 // Simulated devices by hand, for demos and manual testing of the extension:
 //
-//   node out/lab/cli.js --devices 5 [--adb-port 5037] [--unauthorized 1] [--offline 1] [--flapping 1]
+//   node out/lab/cli.js --devices 5 [--adb-port 5037] [--unauthorized 1] [--offline 1] [--flapping 1] [--wireless 1]
 //
 // Without --adb-port it starts a private adb server and prints the export that points adb at it.
+// --wireless puts the named fake of pairingAdbServer.ts in front of it (adb 29 cannot pair or browse
+// mDNS), with phones on the "network" to connect and one showing a pairing code; the export then
+// points at the fake, which passes everything else to the real server.
 // Ctrl-C disconnects the devices and stops everything it started; so does its parent going away
 // when it was started with an IPC channel (tools/simulatedLab.ts).
 
 import { parseArgs } from 'node:util';
 import { AdbHostClient } from './adbHostClient';
 import { PrivateAdbServer } from './adbServerProcess';
+import { PairingAdbServer } from './pairingAdbServer';
+import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../src/shared/wirelessPairing';
 import { SimDeviceInfo, SimulatedLab } from './sim/labClient';
 
 const FLAP_PERIOD_MS = 6_000;
 const FLAP_DOWN_MS = 2_000;
+const DEMO_PAIRING_CODE = '123456';
+/** Where the demo phone "listens" for pairing: nothing does, the fake answers for it. */
+const DEMO_PAIRING_ADDRESS = '127.0.0.1:37099';
 
 const USAGE = `usage: node out/lab/cli.js --devices N [--adb-port PORT] [--unauthorized N] [--offline N] [--flapping N]
   --devices N       ready devices of different makes and Android versions (default 3)
   --adb-port PORT   attach to the adb server on PORT instead of starting a private one
   --unauthorized N  devices waiting for the "Allow USB debugging" tap
   --offline N       devices that accept adb's connection and never answer
-  --flapping N      devices unplugged for ${FLAP_DOWN_MS / 1000} s every ${FLAP_PERIOD_MS / 1000} s`;
+  --flapping N      devices unplugged for ${FLAP_DOWN_MS / 1000} s every ${FLAP_PERIOD_MS / 1000} s
+  --wireless N      phones with wireless debugging on, not connected, and one showing pairing code ${DEMO_PAIRING_CODE}
+                    (through a fake adb server in front of the real one, which answers mDNS and pairing)`;
 
 interface CliOptions {
   devices: number;
@@ -27,6 +37,7 @@ interface CliOptions {
   unauthorized: number;
   offline: number;
   flapping: number;
+  wireless: number;
 }
 
 function parseCliOptions(argv: string[]): CliOptions {
@@ -38,6 +49,7 @@ function parseCliOptions(argv: string[]): CliOptions {
       unauthorized: { type: 'string', default: '0' },
       offline: { type: 'string', default: '0' },
       flapping: { type: 'string', default: '0' },
+      wireless: { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,6 +68,7 @@ function parseCliOptions(argv: string[]): CliOptions {
     unauthorized: count('unauthorized', values.unauthorized, 100),
     offline: count('offline', values.offline, 100),
     flapping: count('flapping', values.flapping, 100),
+    wireless: count('wireless', values.wireless, 100),
   };
 }
 
@@ -121,6 +134,7 @@ class Session {
     private readonly lab: SimulatedLab,
     private readonly adb: AdbHostClient,
     private readonly privateServer: PrivateAdbServer | undefined,
+    private readonly pairing: PairingAdbServer | undefined,
   ) {}
 
   get isStopping(): boolean {
@@ -154,11 +168,24 @@ class Session {
       // Disconnecting an offline device also ends adb's wait on its pending connect.
       await Promise.all(this.attached.map((serial) => this.adb.disconnect(serial).catch(() => undefined)));
       await Promise.allSettled(this.pendingConnects);
+      await this.pairing?.close();
       await this.lab.close();
       await this.privateServer?.stop();
     })();
     return this.stopping;
   }
+}
+
+/** Phones on the fake's "network": `count` to connect, and one that pairs with DEMO_PAIRING_CODE. */
+async function advertiseWirelessPhones(lab: SimulatedLab, pairing: PairingAdbServer, count: number): Promise<void> {
+  for (const phone of await lab.addDevices(count)) {
+    pairing.advertise({ instance: `adb-${phone.properties['ro.serialno'] ?? phone.port}-demo`, type: TLS_CONNECT_SERVICE, address: phone.serial });
+    console.log(describeDevice(phone, 'on network'));
+  }
+  const pairable = await lab.addDevice();
+  pairing.advertise({ instance: `adb-${pairable.properties['ro.serialno'] ?? pairable.port}-pair`, type: TLS_PAIRING_SERVICE, address: DEMO_PAIRING_ADDRESS });
+  pairing.expectPairing({ address: DEMO_PAIRING_ADDRESS, password: DEMO_PAIRING_CODE, device: pairable.serial });
+  console.log(describeDevice(pairable, `pair: ${DEMO_PAIRING_CODE}`));
 }
 
 async function main(): Promise<void> {
@@ -171,7 +198,8 @@ async function main(): Promise<void> {
     await privateServer?.stop();
     throw error;
   });
-  const session = new Session(lab, adb, privateServer);
+  const pairing = options.wireless > 0 ? await PairingAdbServer.start(adb.port) : undefined;
+  const session = new Session(lab, adb, privateServer, pairing);
   const stopAndExit = (code: number) => void session.stop().finally(() => process.exit(code));
   process.once('SIGINT', () => stopAndExit(0));
   process.once('SIGTERM', () => stopAndExit(0));
@@ -179,8 +207,9 @@ async function main(): Promise<void> {
   if (process.send) process.once('disconnect', () => stopAndExit(0));
 
   if (privateServer) {
-    console.log(`private adb server on port ${adb.port}; point adb and the extension at it with:`);
-    console.log(`  export ANDROID_ADB_SERVER_PORT=${adb.port}`);
+    const port = pairing?.port ?? adb.port;
+    console.log(`private adb server on port ${adb.port}${pairing ? `, behind a fake adb server for pairing on port ${port}` : ''}; point adb and the extension at it with:`);
+    console.log(`  export ANDROID_ADB_SERVER_PORT=${port}`);
   } else {
     console.log(`attaching to the adb server on port ${adb.port}`);
   }
@@ -191,6 +220,7 @@ async function main(): Promise<void> {
     }
     for (const device of await lab.addDevices(options.offline, { state: 'offline' })) session.attachSilent(device);
     for (const device of await lab.addDevices(options.flapping)) await session.attachFlapping(device);
+    if (pairing) await advertiseWirelessPhones(lab, pairing, options.wireless);
   } catch (error) {
     if (session.isStopping) return;
     console.error((error as Error).message);

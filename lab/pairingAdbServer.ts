@@ -89,6 +89,10 @@ export class PairingAdbServer {
     return new PairingAdbServer(await AdbProxy.start(upstreamPort), upstreamPort);
   }
 
+  get port(): number {
+    return this.proxy.port;
+  }
+
   /** Where clients reach it: `127.0.0.1:PORT`. */
   get address(): string {
     return this.proxy.address;

@@ -1,7 +1,9 @@
 // `npm start`: the extension working in a real VS Code. Installs the packaged .vsix into a
 // code-server (the same cached install the tests use), watching your own adb server when it has
 // devices, otherwise a private adb server with a simulated lab, and prints the address to open.
-//   --devices N   ready simulated devices (default 4; plus one unauthorized, one offline, one flapping)
+//   --devices N   ready simulated devices (default 4; plus one unauthorized, one offline, one flapping,
+//                 and, through a fake adb server that can pair, one phone on the network and one
+//                 showing pairing code 123456)
 //   --port P      code-server's port on 127.0.0.1 (default 8080; 0 picks a free one)
 //   --check       open the workbench headless, wait for a device in the status bar, screenshot, stop
 // Ctrl-C stops everything it started.
@@ -90,8 +92,8 @@ async function main(): Promise<void> {
     console.log(`watching your adb server on port ${ownPort}`);
   } else {
     console.log('starting a private adb server with simulated devices:');
-    lab = await startLab(['--devices', String(devices), '--unauthorized', '1', '--offline', '1', '--flapping', '1'], (line) => {
-      if (/^127\.0\.0\.1:\d+/.test(line)) console.log(`  ${line}`);
+    lab = await startLab(['--devices', String(devices), '--unauthorized', '1', '--offline', '1', '--flapping', '1', '--wireless', '1'], (line) => {
+      if (/^127\.0\.0\.1:\d+|fake adb server/.test(line)) console.log(`  ${line}`);
     });
     adbPort = lab.port;
   }

@@ -99,7 +99,7 @@ export class PairingFlow extends DisposableBase {
         const phone = (await this.browse('waiting-for-phone')).find((s) => s.type === TLS_PAIRING_SERVICE && s.instance === secrets.name);
         if (phone) return this.pairAndConnect(phone.address, secrets.password);
         if (Date.now() + this.timing.browseEveryMs > deadline) {
-          this.end('waiting-for-phone', 'phone-not-found', `no phone advertised the pairing service ${secrets.name} within ${this.timing.phoneTimeoutMs / 1000} s`);
+          this.end('waiting-for-phone', 'phone-not-found', `no phone advertised the QR code's pairing service within ${this.timing.phoneTimeoutMs / 1000} s`);
         }
         await this.wait(sleep(this.timing.browseEveryMs, undefined, { signal: this.abort.signal }));
       }

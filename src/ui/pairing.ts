@@ -50,7 +50,8 @@ export class WirelessPairing extends DisposableBase {
       const render = (state: PairingState) => panel.show(qrView(state, secrets));
       flow.onDidChange(render);
       render(flow.state);
-      this.log.info(`wireless pairing through ${target}: showing a QR code for the service ${secrets.name}`);
+      // The code's name and password stay out of the log: anyone reading it could pair in the phone's place.
+      this.log.info(`wireless pairing through ${target}: showing a QR code`);
       return flow
         .pairWithQrCode(secrets)
         .then((state) => this.finish(state, target))

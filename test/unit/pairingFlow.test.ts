@@ -87,7 +87,10 @@ describe('pairing flow (scripted watcher)', () => {
   it('says the phone was not found when its pairing service never shows, and never pairs', async () => {
     const watcher = new ScriptedWatcher(() => services(`adw-SomeoneElse\t${TLS_PAIRING_SERVICE}\t192.168.1.50:37000`));
     const flow = new PairingFlow(watcher, SERVER, FAST);
-    assert.equal(stepOf(await flow.pairWithQrCode(SECRETS)), 'failed:waiting-for-phone:phone-not-found');
+    const end = await flow.pairWithQrCode(SECRETS);
+    assert.equal(stepOf(end), 'failed:waiting-for-phone:phone-not-found');
+    // The message goes to the log: the code's secrets stay out of it.
+    assert.ok(end.step === 'failed' && !end.message.includes(SECRETS.name) && !end.message.includes(SECRETS.password), JSON.stringify(end));
     assert.equal(watcher.commands.filter((c) => c.kind === 'pair').length, 0);
   });
 
