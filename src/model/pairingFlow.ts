@@ -70,6 +70,8 @@ export class PairingFlow extends DisposableBase {
   private readonly changed = this.register(new Emitter<PairingState>());
   readonly onDidChange = this.changed.event;
   private readonly abort = new AbortController();
+  /** The last browse's failure, while browsing fails. */
+  private browseError?: string;
 
   constructor(
     private readonly watcher: PairingWatcher,
@@ -99,6 +101,8 @@ export class PairingFlow extends DisposableBase {
         const phone = (await this.browse('waiting-for-phone')).find((s) => s.type === TLS_PAIRING_SERVICE && s.instance === secrets.name);
         if (phone) return this.pairAndConnect(phone.address, secrets.password);
         if (Date.now() + this.timing.browseEveryMs > deadline) {
+          // Never answered at all: say why, rather than blame the phone.
+          if (this.browseError !== undefined) this.end('waiting-for-phone', 'server-failed', this.browseError);
           this.end('waiting-for-phone', 'phone-not-found', `no phone advertised the QR code's pairing service within ${this.timing.phoneTimeoutMs / 1000} s`);
         }
         await this.wait(sleep(this.timing.browseEveryMs, undefined, { signal: this.abort.signal }));
@@ -150,16 +154,20 @@ export class PairingFlow extends DisposableBase {
     return this.wait(Promise.race([changed, quiet])).finally(() => store.abort());
   }
 
+  /**
+   * What the server sees now. A browse that fails (the watcher restarting for new settings, a
+   * server briefly gone) finds nothing this round and is tried again; its words are kept.
+   */
   private async browse(step: PairingStep): Promise<MdnsService[]> {
-    return parseMdnsServices((await this.command(step, { kind: 'mdns-services', server: this.server })).message).services;
+    const result = await this.command(step, { kind: 'mdns-services', server: this.server });
+    this.browseError = result.ok ? undefined : result.message;
+    return result.ok ? parseMdnsServices(result.message).services : [];
   }
 
-  /** adb's answer; an unsupported or unanswered request ends the flow at `step`. */
+  /** adb's answer (a failed one too, for the caller to read); an unsupported request ends the flow at `step`. */
   private async command(step: PairingStep, command: AdbCommand): Promise<CommandResult> {
     const result = await this.wait(this.watcher.runAdbCommand(command));
     if (result.unsupported) this.end(step, 'unsupported', result.message);
-    // A pair or connect that failed is adb's answer, read by the caller; the others failed to reach adb.
-    if (!result.ok && command.kind !== 'pair' && command.kind !== 'connect') this.end(step, 'server-failed', result.message);
     return result;
   }
 

@@ -127,6 +127,16 @@ describe('pairing flow (scripted watcher)', () => {
     assert.match(end.step === 'failed' ? end.message : '', /did not answer/);
   });
 
+  it('rides out browses that fail for a while (the watcher restarting for new settings) and still pairs', async () => {
+    const watcher: ScriptedWatcher = new ScriptedWatcher((command, count) => {
+      if (command.kind === 'mdns-services') return count <= 3 ? { ok: false, message: 'the device watcher is starting; try again once it runs' } : services(phoneAt);
+      setImmediate(() => watcher.list(`${GUID}.${TLS_CONNECT_SERVICE}`));
+      return { ok: true, message: `Successfully paired to 192.168.1.86:37313 [guid=${GUID}]` };
+    });
+    const end = await new PairingFlow(watcher, SERVER, FAST).pairWithQrCode(SECRETS);
+    assert.equal(stepOf(end), `done:${GUID}.${TLS_CONNECT_SERVICE}`);
+  });
+
   it('cancels at once, even with a pairing request still in flight, and sends nothing after', async () => {
     let pairAsked!: () => void;
     const asked = new Promise<void>((resolve) => (pairAsked = resolve));
