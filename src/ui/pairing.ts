@@ -37,7 +37,7 @@ export class WirelessPairing extends DisposableBase {
   /** Opens the QR panel and runs one pairing; resolves with how that attempt ended (undefined: not started). */
   async pairWithQrCode(server?: string): Promise<PairingState | undefined> {
     const target = server ?? (await chooseServer(this.model));
-    if (!target || !(await this.supported(target))) return undefined;
+    if (!target || !(await this.supported(target, true))) return undefined;
     const session = new DisposableStore();
     this.qrSession.value = session;
     const panel = session.add(PairingPanel.open(this.extensionUri));
@@ -87,7 +87,7 @@ export class WirelessPairing extends DisposableBase {
    */
   async pairWithCode(address?: string, code?: string, server?: string): Promise<PairingState | undefined> {
     const target = server ?? (await chooseServer(this.model));
-    if (!target || !(await this.supported(target))) return undefined;
+    if (!target || !(await this.supported(target, false))) return undefined;
     const phone = address ?? (await this.choosePairingService(target));
     if (!phone) return undefined;
     const digits =
@@ -160,16 +160,22 @@ export class WirelessPairing extends DisposableBase {
     });
   }
 
-  /** True when `server` knows the pairing services; otherwise says so, once, and why. */
-  private async supported(server: string): Promise<boolean> {
+  /**
+   * True when `server` can pair; otherwise says why, once. The QR path also needs the server's mDNS
+   * (it finds the phone by it); a typed address pairs without it.
+   */
+  private async supported(server: string, needsMdns: boolean): Promise<boolean> {
     const result = await checkPairingSupport(pairingWatcher(this.model), server);
     if (result.unsupported) {
       this.log.warn(`wireless pairing: ${result.message}`);
       this.showTooOld(server);
       return false;
     }
-    if (!result.ok) this.log.warn(`wireless pairing: mDNS on ${server}: ${result.message}`);
-    return true;
+    if (result.ok) return true;
+    this.log.warn(`wireless pairing: mDNS on ${server}: ${result.message}`);
+    if (!needsMdns) return true;
+    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot pair with a QR code through the adb server at {0}: {1}', server, inert(result.message)));
+    return false;
   }
 
   private showTooOld(server: string): void {
