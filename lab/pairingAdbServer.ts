@@ -56,6 +56,8 @@ export interface PairRequest {
 /** AOSP's pairing client gives up a connect after this long (client/pairing/pairing_client.cpp, `timeout = 10`). */
 const PAIRING_CONNECT_TIMEOUT_MS = 10_000;
 const MDNS_CHECK_REPLY = 'mdns daemon version [Openscreen discovery 0.0.0]';
+/** mdns_check's answer when discovery cannot run (client/mdnsresponder_client.cpp). */
+const MDNS_UNAVAILABLE_REPLY = 'ERROR: mdns daemon unavailable';
 
 interface HeldPairing {
   service: AdvertisedService;
@@ -72,6 +74,8 @@ export class PairingAdbServer {
    * out as FAIL) and service types with DNS's trailing dot (the mDNSResponder backend).
    */
   legacy = false;
+  /** Answer `host:mdns:check` as a server whose mDNS discovery cannot run does. */
+  mdnsUnavailable = false;
   private readonly services: AdvertisedService[] = [];
   private readonly expectations: PairingExpectation[] = [];
   private readonly held = new Set<HeldPairing>();
@@ -141,7 +145,7 @@ export class PairingAdbServer {
   }
 
   private answer(client: net.Socket, service: string): void {
-    if (service === 'host:mdns:check') return this.reply(client, 'OKAY', MDNS_CHECK_REPLY);
+    if (service === 'host:mdns:check') return this.reply(client, 'OKAY', this.mdnsUnavailable ? MDNS_UNAVAILABLE_REPLY : MDNS_CHECK_REPLY);
     if (service === 'host:mdns:services') return this.reply(client, 'OKAY', this.listing());
     const request = service.slice('host:pair:'.length);
     const divider = request.indexOf(':');

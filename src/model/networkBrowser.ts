@@ -38,11 +38,6 @@ export class NetworkBrowser extends DisposableBase {
     return this.listed;
   }
 
-  /** Servers that answered "unknown host service" since browsing started. */
-  get unsupportedServers(): readonly string[] {
-    return [...this.unsupported];
-  }
-
   /** Browses until every watch is disposed; several viewers share one loop. */
   watch(): Disposable {
     if (this.viewers++ === 0) {

@@ -51,6 +51,10 @@ export class WatcherCommands extends DisposableBase {
       }
     };
 
+    /** A command's argument when it is a string (other extensions and tests pass them). */
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    /** The device a serial argument names, or the selected one when there is no argument. */
+    const deviceArgument = (serial: unknown) => (text(serial) !== undefined ? model.devices.find((d) => d.serial === serial) : model.selection?.device);
     const register = (id: string, callback: (...args: never[]) => unknown) =>
       this.register(vscode.commands.registerCommand(`androidDeviceWatcher.${id}`, callback));
 
@@ -74,17 +78,15 @@ export class WatcherCommands extends DisposableBase {
     register('troubleshoot', () => showTroubleshootReport(deps));
     // Arguments (address, server) let other extensions and tests connect without the input box.
     register('connectWifi', (address?: unknown, server?: unknown) =>
-      connectOverWifi(model, typeof address === 'string' ? address : undefined, typeof server === 'string' ? server : undefined),
+      connectOverWifi(model, text(address), text(server)),
     );
     // Wireless pairing; arguments (address, code, server) skip the prompts for other extensions and tests.
-    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
     register('pairWithQrCode', (server?: unknown) => deps.pairing.pairWithQrCode(text(server)));
     register('pairWithCode', (address?: unknown, code?: unknown, server?: unknown) => deps.pairing.pairWithCode(text(address), text(code), text(server)));
     // Disconnects the given serial (or the selected device) on its adb server.
     register('disconnectDevice', async (serial?: unknown) => {
-      const device =
-        typeof serial === 'string' ? model.devices.find((d) => d.serial === serial) : model.selection?.device;
-      if (!device) return { ok: false, message: `no device ${typeof serial === 'string' ? serial : 'selected'}` };
+      const device = deviceArgument(serial);
+      if (!device) return { ok: false, message: `no device ${text(serial) ?? 'selected'}` };
       return disconnectDevice(model, device);
     });
     // For `${command:androidDeviceWatcher.selectedSerial}` in launch.json and tasks.json: the
@@ -111,8 +113,8 @@ export class WatcherCommands extends DisposableBase {
     // Emulators: an AVD name as the argument (other extensions, tests) skips the quick pick.
     const emulators = deps.emulators.actions;
     const start = (mode: LaunchMode) => async (name?: unknown) => {
-      const avd = await emulators.chooseAvd(typeof name === 'string' ? name : undefined);
-      if (!avd) return typeof name === 'string' ? { ok: false, message: `no AVD named ${name}` } : undefined;
+      const avd = await emulators.chooseAvd(text(name));
+      if (!avd) return text(name) !== undefined ? { ok: false, message: `no AVD named ${name}` } : undefined;
       return emulators.launch(avd, mode);
     };
     register('startEmulator', start('normal'));
@@ -120,14 +122,15 @@ export class WatcherCommands extends DisposableBase {
     register('wipeEmulatorData', start('wipe'));
     // Stops the given emulator serial, or the selected device when it is an emulator.
     register('stopEmulator', async (serial?: unknown) => {
-      const device = typeof serial === 'string' ? model.devices.find((d) => d.serial === serial) : model.selection?.device;
-      if (!device || device.connection !== 'emulator') return { ok: false, message: `no emulator ${typeof serial === 'string' ? serial : 'selected'}` };
+      const device = deviceArgument(serial);
+      if (!device || device.connection !== 'emulator') return { ok: false, message: `no emulator ${text(serial) ?? 'selected'}` };
       return emulators.stop(device);
     });
     // Starts the local adb servers that refuse connections (or the one given): the picker's action
     // for "not running", whether or not the watcher starts them by itself.
     register('startAdbServer', async (server?: unknown) => {
-      const targets = typeof server === 'string' ? [server] : [...model.startableServers];
+      const given = text(server);
+      const targets = given !== undefined ? [given] : [...model.startableServers];
       if (targets.length === 0) {
         void vscode.window.showInformationMessage(vscode.l10n.t('No adb server on this machine is down.'));
         return { ok: false, message: 'no adb server on this machine is down' };

@@ -23,7 +23,6 @@ const STEPS: readonly PairingStep[] = ['waiting-for-phone', 'pairing', 'waiting-
 export class WirelessPairing extends DisposableBase {
   /** At most one QR panel; a second QR command shows it again with a new code. */
   private readonly qrSession = this.register(new MutableDisposable<DisposableStore>());
-  private panel?: PairingPanel;
 
   constructor(
     private readonly model: WatcherModel,
@@ -41,7 +40,6 @@ export class WirelessPairing extends DisposableBase {
     const session = new DisposableStore();
     this.qrSession.value = session;
     const panel = session.add(PairingPanel.open(this.extensionUri));
-    this.panel = panel;
     const attempt = session.add(new MutableDisposable<PairingFlow>());
     const start = (): Promise<PairingState> => {
       const secrets = newPairingSecrets();
@@ -74,7 +72,6 @@ export class WirelessPairing extends DisposableBase {
     );
     session.add(
       panel.onDidDispose(() => {
-        if (this.panel === panel) this.panel = undefined;
         if (this.qrSession.value === session) this.qrSession.clear();
       }),
     );
@@ -120,11 +117,6 @@ export class WirelessPairing extends DisposableBase {
     } finally {
       flow.dispose();
     }
-  }
-
-  /** The state of the QR panel, for the status of a test or another extension (never its secrets). */
-  get isPanelOpen(): boolean {
-    return this.panel !== undefined;
   }
 
   private async finish(state: PairingState, server: string): Promise<PairingState> {

@@ -39,7 +39,6 @@ describe('NetworkBrowser', () => {
     const watch = browser.watch();
     await changed;
     assert.deepEqual(browser.services.map((s) => `${s.server} ${s.instance} ${s.address}`), lines.map((line) => `${NEW} ${line.split('\t')[0]} ${line.split('\t')[2]}`));
-    assert.deepEqual(browser.unsupportedServers, [OLD]);
     // Connected under its address or under its mDNS name: not offered again.
     assert.deepEqual(
       browser.unconnected([device(NEW, '192.168.1.20:41000'), device(OLD, `adb-B-2.${TLS_CONNECT_SERVICE}`)]).map((s) => s.instance),

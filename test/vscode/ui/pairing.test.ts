@@ -139,6 +139,18 @@ describe('wireless pairing in the real workbench', function () {
     await shownAgain.locator('button[data-action=close]').click();
   });
 
+  it('says so, and opens no panel, when the server cannot browse mDNS (the QR code could never be found)', async () => {
+    const page = uiTestContext().workbench;
+    fake.mdnsUnavailable = true;
+    try {
+      await pickerAction(page, 'Pair a device over Wi-Fi with a QR code');
+      assert.match(await toast(page, 'Cannot pair with a QR code through the adb server'), /mdns daemon unavailable/);
+      assert.equal(await page.locator('.tab', { hasText: 'Pair over Wi-Fi' }).count(), 0, 'a pairing panel was opened');
+    } finally {
+      fake.mdnsUnavailable = false;
+    }
+  });
+
   it('keeps the QR code readable in the dark and high-contrast themes', async () => {
     const page = uiTestContext().workbench;
     for (const theme of ['Default Dark Modern', 'Default High Contrast']) {
