@@ -13,7 +13,11 @@ import { waitUntil } from './wait';
 
 const execFileAsync = promisify(execFile);
 
-const ADB_BIN = 'adb';
+/**
+ * The adb the lab's servers run: `LAB_ADB` names another build (the test matrix's newer adb, from
+ * `scripts/newer-adb.sh`), otherwise the one on PATH.
+ */
+export const ADB_BIN = process.env.LAB_ADB || 'adb';
 const ADB_COMMAND_TIMEOUT_MS = 20_000;
 const PORT_RELEASE_TIMEOUT_MS = 5_000;
 const POLL_INTERVAL_MS = 20;
@@ -29,6 +33,20 @@ const INHERITED_ADB_VARIABLES = [
   'ADB_VENDOR_KEYS',
   'ADB_LOCAL_TRANSPORT_MAX_PORT',
 ];
+
+/**
+ * The platform-tools release of the lab's adb, from `adb version`'s "Version 34.0.5-debian" line
+ * (29 for Debian 12's 29.0.6): tests assert what that release answers. Read once.
+ */
+let labAdbReleaseRead: Promise<number> | undefined;
+export function labAdbRelease(): Promise<number> {
+  labAdbReleaseRead ??= execFileAsync(ADB_BIN, ['version'], { timeout: ADB_COMMAND_TIMEOUT_MS }).then(({ stdout }) => {
+    const release = /^Version (\d+)\./m.exec(stdout);
+    if (!release) throw new Error(`${ADB_BIN} version printed no "Version N.x" line: ${stdout}`);
+    return Number(release[1]);
+  });
+  return labAdbReleaseRead;
+}
 
 export async function adbAvailable(): Promise<boolean> {
   try {
@@ -149,7 +167,7 @@ export class PrivateAdbServer extends AdbHostClient {
       throw new Error(`port ${this.port} already answers: refusing to use an adb server this harness did not start`);
     }
     await this.runAdb(['start-server']).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new Error(`${ADB_BIN} is not on PATH: run \`npm run setup\` (or \`sudo apt-get install adb\`)`);
+      if (error.code === 'ENOENT') throw new Error(`${ADB_BIN} is not there: run \`npm run setup\` (or \`sudo apt-get install adb\`)`);
       throw error;
     });
     const pid = await readServerPid(this.home);

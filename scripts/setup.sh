@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the extension's tests and demo need on a fresh Debian machine: the system
-# packages (when run as root with apt) and the npm dependencies. Safe to run again.
+# packages (when run as root with apt), a newer adb for the test matrix and the npm dependencies. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
 fi
+
+# The test matrix's second adb: a newer real one (Debian 13's 34.0.5) in .cache/adb-34, beside the
+# system's 29. It needs only apt-get and dpkg, no root and no change to the system.
+bash scripts/newer-adb.sh >/dev/null
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -4,6 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { ADB_BIN } from '../../lab/adbServerProcess';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { readSettings } from '../../src/model/settings';
 import { useLab } from '../support/labFixture';
@@ -13,7 +14,7 @@ function adbDevicesWith(variables: Record<string, string>): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['ADB_SERVER_SOCKET', 'ANDROID_ADB_SERVER_ADDRESS', 'ANDROID_ADB_SERVER_PORT']) delete env[name];
   return new Promise((resolve, reject) =>
-    execFile('adb', ['devices'], { env: { ...env, ...variables }, timeout: 20_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}: ${stderr}`)) : resolve(stdout))),
+    execFile(ADB_BIN, ['devices'], { env: { ...env, ...variables }, timeout: 20_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}: ${stderr}`)) : resolve(stdout))),
   );
 }
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PrivateAdbServer } from '../../lab/adbServerProcess';
+import { ADB_BIN, PrivateAdbServer } from '../../lab/adbServerProcess';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { findFreePort } from '../../lab/ports';
 import { SimulatedLab } from '../../lab/sim/labClient';
@@ -247,7 +247,7 @@ describe('device poller (real adb server, simulated devices)', function () {
     // The worker copies this process's environment when it is created.
     process.env.HOME = home;
     try {
-      harness = createPoller({ servers: [`127.0.0.1:${freePort}`], startServer: true, adbPath: 'adb' });
+      harness = createPoller({ servers: [`127.0.0.1:${freePort}`], startServer: true, adbPath: ADB_BIN });
       await harness.supervisor.start();
       const snapshot = await waitForSnapshot(harness.supervisor, (s) => s.servers[0].status === 'connected', 10_000, 'started server');
       assert.equal(snapshot.servers[0].status, 'connected');

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ADB_BIN } from '../../lab/adbServerProcess';
 import { createPoller, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { findFreePort } from '../../lab/ports';
 import { waitUntil } from '../../lab/wait';
@@ -45,7 +46,7 @@ describe('starting an adb server (real worker, fake adb executables)', function 
       }
       if (serverToKill) {
         const { port, home } = serverToKill;
-        await new Promise<void>((resolve) => execFile('adb', ['-P', String(port), 'kill-server'], { env: { ...process.env, HOME: home, TMPDIR: home }, timeout: 20_000 }, () => resolve()));
+        await new Promise<void>((resolve) => execFile(ADB_BIN, ['-P', String(port), 'kill-server'], { env: { ...process.env, HOME: home, TMPDIR: home }, timeout: 20_000 }, () => resolve()));
         serverToKill = undefined;
       }
       await fs.rm(tmp, { recursive: true, force: true });
