@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../src/common/events';
 import { AdbSearch } from '../../src/model/adbLocator';
+import { deviceName } from '../../src/model/deviceName';
 import { exportableSerial, isPlainSerial, SelectionMemento } from '../../src/model/selection';
 import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/model/watcherModel';
 import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
@@ -307,6 +308,43 @@ describe('WatcherModel: the device list and its events', () => {
       [[true, false, false]],
     );
     assert.equal(model.isStale, true);
+  });
+});
+
+describe('WatcherModel: a device named once, in a notice', () => {
+  let poller: ScriptedPoller;
+  let model: WatcherModel;
+
+  beforeEach(() => {
+    poller = new ScriptedPoller();
+    model = new WatcherModel(poller, new MemoryMemento(), adbFound);
+  });
+  afterEach(() => model.dispose());
+
+  it('announces the first ready device by the name read from it, not by its serial or adb\'s list', async () => {
+    const announced: Promise<string>[] = [];
+    model.onDidAutoSelect((selected) => announced.push(model.whenNamed(selected.device).then(deviceName)));
+    poller.push(device('R58N12ABCDE'));
+    assert.equal(announced.length, 1, 'selected at once, while its details are read');
+    assert.equal(deviceName(model.selection!.device), 'R58N12ABCDE');
+    poller.push(device('R58N12ABCDE', { details: GALAXY_DETAILS }));
+    assert.equal(await announced[0], 'samsung SM-S918B');
+  });
+
+  it('waits a bounded time for a device whose properties are never read, and not at all for one gone', async () => {
+    const unread = device('R58N12ABCDE');
+    poller.push(unread);
+    assert.equal(deviceName(await model.whenNamed(unread, 20)), 'R58N12ABCDE');
+    const leaving = model.whenNamed(unread);
+    poller.push();
+    assert.equal((await leaving).serial, 'R58N12ABCDE');
+  });
+
+  it('ends every wait when the model is disposed', async () => {
+    poller.push(device('R58N12ABCDE'));
+    const waiting = model.whenNamed(device('R58N12ABCDE'));
+    model.dispose();
+    assert.equal((await waiting).serial, 'R58N12ABCDE');
   });
 });
 
