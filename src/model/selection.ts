@@ -31,19 +31,37 @@ export interface SelectedDevice {
 /** What an update did to the selection; `auto-selected`: nothing was selected, now the first ready device is. */
 export type SelectionOutcome = 'unchanged' | 'changed' | 'auto-selected' | 'disconnected' | 'reconnected';
 
-/**
- * A serial made only of what real adb serials use (USB serials, `host:port`, `emulator-5554`, mDNS
- * names like `adb-XXXX._adb-tls-connect._tcp`, `[v6]:port`). Anything else (`;`, `$`, quotes,
- * spaces, a leading `-`) is shown but never chosen automatically and never handed to a task or a
- * terminal, where a shell might run it or adb might read it as an option.
- */
 /** The selected serial names one device for adb: plain, and not shared with another device. */
 export function exportableSerial(selected: SelectedDevice | undefined): string | undefined {
-  return selected && isPlainSerial(selected.serial) && !selected.device.sharesSerial ? selected.serial : undefined;
+  return selected && namesOneDevice(selected.device) ? selected.serial : undefined;
 }
 
+/**
+ * The one rule for a serial handed to a shell, a task or a variable: made only of what real adb
+ * serials use (USB serials, `host:port`, `emulator-5554`, mDNS names like
+ * `adb-XXXX._adb-tls-connect._tcp`, `[v6]:port`). Anything else is shown but never chosen
+ * automatically, never exported (ANDROID_SERIAL) and never returned to a task or a launch
+ * configuration, where a shell might run it or adb might read it as an option: POSIX shells'
+ * `;`, `$`, quotes, spaces, `!`, `*` and `?`; Windows cmd's `%VAR%`, `!VAR!` and its `^` escape;
+ * PowerShell's `$`, backtick and a leading `@` (splatting); a leading `-`. So an IPv6 serial with
+ * a zone (`[fe80::1%wlan0]:5555`) is shown and can be picked, but is not exported.
+ */
 export function isPlainSerial(serial: string): boolean {
-  return /^[A-Za-z0-9._:@%[\]][A-Za-z0-9._:@%[\]-]*$/.test(serial) && serial.length <= 256;
+  return /^[A-Za-z0-9._:[\]][A-Za-z0-9._:@[\]-]*$/.test(serial) && serial.length <= 256;
+}
+
+/**
+ * How adb is told which device, as arguments (never through a shell): `-s SERIAL` for a plain
+ * serial no other device shares; otherwise `-t TRANSPORT_ID` (digits), which reaches exactly this
+ * connection; undefined when it has neither.
+ */
+export function adbDeviceArguments(device: Device): string[] | undefined {
+  if (namesOneDevice(device)) return ['-s', device.serial];
+  return device.transportId !== undefined && /^\d+$/.test(device.transportId) ? ['-t', device.transportId] : undefined;
+}
+
+function namesOneDevice(device: Device): boolean {
+  return isPlainSerial(device.serial) && !device.sharesSerial;
 }
 
 const MEMENTO_KEY = 'androidDeviceWatcher.selectedDevice';

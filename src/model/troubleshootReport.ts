@@ -2,6 +2,7 @@
 // Markdown document a user can read and paste into a bug report. Pure: the UI gathers the facts.
 
 import { AdbSearch } from './adbLocator';
+import { deviceName } from './deviceName';
 import { Device, LogLine, ServerState } from '../shared/types';
 
 export interface ServerFacts {
@@ -89,7 +90,7 @@ export function troubleshootReport(facts: TroubleshootFacts): string {
   } else {
     out.push('| device | serial | server | state | what to do |', '| --- | --- | --- | --- | --- |');
     for (const device of facts.devices) {
-      const name = device.details?.model ?? device.model;
+      const name = deviceName(device);
       out.push(`| ${cell(name)} | ${cell(device.serial)} | ${cell(device.server)} | ${cell(device.state)} | ${cell(facts.fixFor(device)) === '—' ? 'ready' : cell(facts.fixFor(device))} |`);
     }
   }

@@ -54,6 +54,9 @@ export interface WatcherChange {
 
 const NO_DEVICE_CHANGES: DeviceChanges = { added: [], removed: [], changed: [] };
 
+/** How long a notice waits for a device's details before naming it as it is (getprop unreadable). */
+const NAME_WAIT_MS = 5000;
+
 export class WatcherModel extends DisposableBase {
   private deviceList: Device[] = [];
   private serverList?: ServerState[];
@@ -63,6 +66,8 @@ export class WatcherModel extends DisposableBase {
   private readonly disconnected = this.register(new Emitter<SelectedDevice>());
   private readonly reconnected = this.register(new Emitter<SelectedDevice>());
   private readonly autoSelected = this.register(new Emitter<SelectedDevice>());
+  /** The waits of whenNamed(), ended at once when the model is disposed. */
+  private readonly nameWaits = new Set<() => void>();
   readonly onDidChange = this.changed.event;
   /** The selected device left (it stays selected, shown as disconnected). */
   readonly onDidDisconnectSelected = this.disconnected.event;
@@ -77,6 +82,7 @@ export class WatcherModel extends DisposableBase {
   ) {
     super();
     this.selectionRules = new DeviceSelection(memento);
+    this.register({ dispose: () => [...this.nameWaits].forEach((end) => end()) });
     this.register(poller.onDidChangeDevices(({ snapshot }) => this.onSnapshot(snapshot)));
     this.register(poller.onDidChangeState(() => this.fire({ state: true })));
     this.register(adbSource.onDidChange(() => this.fire({ adb: true })));
@@ -163,6 +169,33 @@ export class WatcherModel extends DisposableBase {
 
   clearSelection(): void {
     this.applySelection(this.selectionRules.clear());
+  }
+
+  /**
+   * The device as listed once its details are read (its name), for a notice that names it once: it
+   * then says what the status bar and the picker go on showing. As it is after `waitMs` (a device
+   * whose properties cannot be read, or one not ready), and at once when it is no longer listed or
+   * the model is disposed.
+   */
+  whenNamed(device: Device, waitMs = NAME_WAIT_MS): Promise<Device> {
+    return new Promise((resolve) => {
+      const listed = () => this.deviceList.find((d) => d.id === device.id);
+      const end = () => {
+        this.nameWaits.delete(end);
+        subscription.dispose();
+        clearTimeout(timer);
+        resolve(listed() ?? device);
+      };
+      const check = () => {
+        const now = listed();
+        if (!now || now.details) end();
+      };
+      this.nameWaits.add(end);
+      const subscription = this.changed.event(check);
+      const timer = setTimeout(end, waitMs);
+      timer.unref();
+      check();
+    });
   }
 
   private onSnapshot(snapshot: Snapshot): void {

@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
+import { deviceName } from '../model/deviceName';
 import { SelectedDevice } from '../model/selection';
 import { WatcherModel, WatcherState } from '../model/watcherModel';
 import { hasChanges } from '../shared/deviceChanges';
@@ -21,6 +22,11 @@ export interface AndroidDeviceWatcherApi {
   readonly onDidChangePollerState: vscode.Event<WatcherState>;
   /** Shows the picker; resolves with the device picked (and selected), or undefined. */
   pickDevice(): Promise<Device | undefined>;
+  /**
+   * The name this extension shows for a device: manufacturer and model ("Google Pixel 8"), an
+   * emulator's AVD, its serial until its details are read.
+   */
+  deviceName(device: Device): string;
 }
 
 export class PublicApi extends DisposableBase {
@@ -57,6 +63,7 @@ export class PublicApi extends DisposableBase {
       onDidChangeSelectedDevice: selected.event,
       onDidChangePollerState: state.event,
       pickDevice: async () => (await vscode.commands.executeCommand<Device | undefined>('androidDeviceWatcher.pickDevice')) ?? undefined,
+      deviceName,
     };
   }
 }

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
 import { NetworkBrowser } from '../model/networkBrowser';
 import { adbServerSocket } from '../model/settings';
-import { isPlainSerial } from '../model/selection';
+import { adbDeviceArguments, isPlainSerial } from '../model/selection';
 import { Device } from '../shared/types';
 import { DevicePicker, PickerEmulators } from './devicePicker';
 import { LaunchMode } from './emulators';
@@ -169,7 +169,7 @@ const TASK_EXAMPLE = JSON.stringify(
   2,
 );
 
-/** `adb -s serial shell` as an argument list: no shell ever parses device data. */
+/** `adb -s serial shell` (or `-t id`) as an argument list: no shell ever parses device data. */
 async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
   const adb = deps.model.adb?.found;
   if (!adb) {
@@ -178,14 +178,22 @@ async function openAdbShell(deps: CommandDeps, device: Device): Promise<void> {
     if (choice === setPath) await vscode.commands.executeCommand('workbench.action.openSettings', 'androidDeviceWatcher.adbPath');
     return;
   }
+  // The serial only when it is plain and this device's alone (the adb run may be a script a shell
+  // reads); otherwise the transport id, which names this connection and nothing else.
+  const target = adbDeviceArguments(device);
+  if (!target) {
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('Cannot open a shell on {0}: its serial is not safe to give adb (shell characters, or another device has it) and adb lists no transport id for it.', inert(JSON.stringify(device.serial))),
+    );
+    return;
+  }
   const terminal = vscode.window.createTerminal({
     name: vscode.l10n.t('adb shell: {0}', deviceName(device)),
     shellPath: adb.path,
     // The server through ADB_SERVER_SOCKET, not -H/-P: adb misreads an IPv6 host given with -H.
     env: { ADB_SERVER_SOCKET: adbServerSocket(device.server) },
     cwd: deps.localTerminalCwd,
-    // Twins share a serial: adb -s could reach either, its transport id reaches this one.
-    shellArgs: device.sharesSerial && device.transportId ? ['-t', device.transportId, 'shell'] : ['-s', device.serial, 'shell'],
+    shellArgs: [...target, 'shell'],
     iconPath: new vscode.ThemeIcon('device-mobile'),
   });
   terminal.show();

@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import { WatcherState } from '../model/watcherModel';
 import { Device, effectiveState, ServerProblem } from '../shared/types';
 
+// The one name rule lives with the model (the troubleshoot report and the tests use it too).
+export { deviceName } from '../model/deviceName';
+
 /** Device data in a label that renders `$(icon)`: shown as typed, never as an icon. */
 export function plain(text: string): string {
   return text.replace(/\$\(/g, '\\$(');
@@ -16,19 +19,6 @@ export function plain(text: string): string {
  */
 export function inert(text: string): string {
   return text.replace(/\]\(/g, ']\u200b(').replace(/\$\(/g, '$\u200b(');
-}
-
-export function deviceName(device: Device): string {
-  const details = device.details;
-  // An emulator by its AVD, not by the system image's model (sdk_gphone64_x86_64).
-  if (details?.avdName) return details.avdName;
-  if (details?.model) {
-    return details.manufacturer && !details.model.toLowerCase().startsWith(details.manufacturer.toLowerCase())
-      ? `${details.manufacturer} ${details.model}`
-      : details.model;
-  }
-  // The list's model field has spaces turned into underscores by adb.
-  return device.model ? device.model.replace(/_/g, ' ') : device.serial;
 }
 
 export function deviceIcon(device: Device): string {

@@ -8,7 +8,6 @@ import { DisposableBase, DisposableStore, MutableDisposable } from '../common/li
 import { NetworkBrowser } from '../model/networkBrowser';
 import { checkPairingSupport, PairingFailure, PairingFlow, PairingState, PairingStep, PairingWatcher } from '../model/pairingFlow';
 import { WatcherModel } from '../model/watcherModel';
-import { Device } from '../shared/types';
 import { parseWifiAddress } from '../shared/address';
 import { newPairingSecrets, PAIRING_MIN_PLATFORM_TOOLS, PairingSecrets, qrPairingPayload, TLS_PAIRING_SERVICE } from '../shared/wirelessPairing';
 import { deviceName, inert } from './deviceText';
@@ -16,8 +15,6 @@ import { PairingPanel, PairingView } from './pairingPanel';
 import { chooseServer } from './wifi';
 
 const PLATFORM_TOOLS_PAGE = 'https://developer.android.com/tools/releases/platform-tools';
-/** How long a paired device's name is waited for before it is shown by its serial. */
-const NAME_WAIT_MS = 5000;
 const STEPS: readonly PairingStep[] = ['waiting-for-phone', 'pairing', 'waiting-for-device'];
 
 export class WirelessPairing extends DisposableBase {
@@ -123,7 +120,7 @@ export class WirelessPairing extends DisposableBase {
     if (state.step === 'done') {
       this.log.info(`wireless pairing through ${server}: ${state.device.serial} paired and connected`);
       this.model.select(state.device);
-      return { step: 'done', device: await this.named(state.device) };
+      return { step: 'done', device: await this.model.whenNamed(state.device) };
     } else if (state.step === 'failed') {
       this.log.warn(`wireless pairing through ${server} failed while ${state.at}: ${state.failure}: ${state.message}`);
       if (state.failure === 'unsupported') this.showTooOld(server);
@@ -131,25 +128,6 @@ export class WirelessPairing extends DisposableBase {
       this.log.info(`wireless pairing through ${server}: cancelled`);
     }
     return state;
-  }
-
-  /** The device once its details are read (its name), or as it is after a few seconds. */
-  private named(device: Device): Promise<Device> {
-    return new Promise((resolve) => {
-      const current = () => this.model.devices.find((d) => d.id === device.id);
-      const check = () => {
-        const now = current();
-        if (now?.details) finish(now);
-      };
-      const finish = (result: Device) => {
-        subscription.dispose();
-        clearTimeout(timer);
-        resolve(result);
-      };
-      const subscription = this.model.onDidChange(check);
-      const timer = setTimeout(() => finish(current() ?? device), NAME_WAIT_MS);
-      check();
-    });
   }
 
   /**

@@ -1,9 +1,10 @@
 // The selection made visible outside the picker: `when`-clause context keys, ANDROID_SERIAL in
-// new integrated terminals, and a notice when the selected device disconnects.
+// new integrated terminals, a notice when the first ready device is selected for the user, and
+// one when the selected device disconnects.
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
-import { exportableSerial } from '../model/selection';
+import { exportableSerial, SelectedDevice } from '../model/selection';
 import { adbServerSocket } from '../model/settings';
 import { WatcherModel } from '../model/watcherModel';
 import { deviceName, inert } from './deviceText';
@@ -28,7 +29,7 @@ export class SelectionExports extends DisposableBase {
   ) {
     super();
     this.register(model.onDidDisconnectSelected((selected) => this.notifyDisconnected(selected.id, deviceName(selected.device), selected.serial)));
-    this.register(model.onDidAutoSelect((selected) => this.notifyAutoSelected(deviceName(selected.device), selected.serial)));
+    this.register(model.onDidAutoSelect((selected) => void this.notifyAutoSelected(selected)));
     this.register(
       model.onDidChange((change) => {
         this.updateContext();
@@ -73,11 +74,20 @@ export class SelectionExports extends DisposableBase {
     }
   }
 
-  /** Said once, when the selection is made for the user rather than by them. */
-  private notifyAutoSelected(name: string, serial: string): void {
+  /**
+   * Said once, when the selection is made for the user rather than by them; with the name the
+   * status bar goes on showing, so it waits for the device's details (a moment after it is listed).
+   */
+  private async notifyAutoSelected(selected: SelectedDevice): Promise<void> {
+    const device = await this.model.whenNamed(selected.device);
+    // Not about a device the user has since replaced, nor after the window closed.
+    if (this.store.isDisposed || this.model.selection?.id !== selected.id) return;
     const pickAnother = vscode.l10n.t('Pick Another Device');
     void vscode.window
-      .showInformationMessage(vscode.l10n.t('Using {0} ({1}), the first ready device. Tasks, launch configurations and new terminals use it.', inert(name), inert(serial)), pickAnother)
+      .showInformationMessage(
+        vscode.l10n.t('Using {0} ({1}), the first ready device. Tasks, launch configurations and new terminals use it.', inert(deviceName(device)), inert(selected.serial)),
+        pickAnother,
+      )
       .then((choice) => choice === pickAnother && vscode.commands.executeCommand('androidDeviceWatcher.pickDevice'));
   }
 

@@ -5,7 +5,8 @@
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../src/common/events';
 import { AdbSearch } from '../../src/model/adbLocator';
-import { exportableSerial, isPlainSerial, SelectionMemento } from '../../src/model/selection';
+import { deviceName } from '../../src/model/deviceName';
+import { adbDeviceArguments, exportableSerial, isPlainSerial, SelectionMemento } from '../../src/model/selection';
 import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/model/watcherModel';
 import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
 import type { DevicesUpdate, PollerState, StateChange } from '../../src/supervisor/pollerSupervisor';
@@ -115,6 +116,18 @@ describe('WatcherModel: the selection', () => {
     assert.equal(s.selection?.serial, 'B');
     s.select(hostile);
     assert.equal(s.selection?.serial, 'x;touch /tmp/p');
+  });
+
+  it('never selects by itself a serial that Windows cmd would expand, nor exports it once picked', () => {
+    const s = open();
+    const expanding = ['%s%n%x%d', '!PATH!', 'R58^N12'].map((serial) => device(serial));
+    snapshots.push(...expanding);
+    assert.equal(s.selection?.serial, undefined);
+    snapshots.push(...expanding, device('SAFE0001'));
+    assert.equal(s.selection?.serial, 'SAFE0001');
+    s.select(expanding[0]);
+    assert.equal(s.selection?.serial, '%s%n%x%d', "the user's pick stands");
+    assert.equal(exportableSerial(s.selection), undefined);
   });
 
   it('follows the selected device when a second device with its serial comes and goes (told apart by transport id)', () => {
@@ -310,16 +323,68 @@ describe('WatcherModel: the device list and its events', () => {
   });
 });
 
+describe('WatcherModel: a device named once, in a notice', () => {
+  let poller: ScriptedPoller;
+  let model: WatcherModel;
+
+  beforeEach(() => {
+    poller = new ScriptedPoller();
+    model = new WatcherModel(poller, new MemoryMemento(), adbFound);
+  });
+  afterEach(() => model.dispose());
+
+  it('announces the first ready device by the name read from it, not by its serial or adb\'s list', async () => {
+    const announced: Promise<string>[] = [];
+    model.onDidAutoSelect((selected) => announced.push(model.whenNamed(selected.device).then(deviceName)));
+    poller.push(device('R58N12ABCDE'));
+    assert.equal(announced.length, 1, 'selected at once, while its details are read');
+    assert.equal(deviceName(model.selection!.device), 'R58N12ABCDE');
+    poller.push(device('R58N12ABCDE', { details: GALAXY_DETAILS }));
+    assert.equal(await announced[0], 'samsung SM-S918B');
+  });
+
+  it('waits a bounded time for a device whose properties are never read, and not at all for one gone', async () => {
+    const unread = device('R58N12ABCDE');
+    poller.push(unread);
+    assert.equal(deviceName(await model.whenNamed(unread, 20)), 'R58N12ABCDE');
+    const leaving = model.whenNamed(unread);
+    poller.push();
+    assert.equal((await leaving).serial, 'R58N12ABCDE');
+  });
+
+  it('ends every wait when the model is disposed', async () => {
+    poller.push(device('R58N12ABCDE'));
+    const waiting = model.whenNamed(device('R58N12ABCDE'));
+    model.dispose();
+    assert.equal((await waiting).serial, 'R58N12ABCDE');
+  });
+});
+
 describe('plain serials', () => {
   it('accepts what real adb serials look like', () => {
-    for (const serial of ['0123456789ABCDEF', 'R58N12ABCDE', 'emulator-5554', '192.168.1.20:5555', '[fe80::1%wlan0]:5555', 'adb-R58N12ABCDE-xyz._adb-tls-connect._tcp', 'usb:1-1.2']) {
+    for (const serial of ['0123456789ABCDEF', 'R58N12ABCDE', 'emulator-5554', '192.168.1.20:5555', '[2001:db8::5]:5555', 'adb-R58N12ABCDE-xyz._adb-tls-connect._tcp', 'usb:1-1.2']) {
       assert.equal(isPlainSerial(serial), true, serial);
     }
   });
 
   it('refuses shell and option characters', () => {
-    for (const serial of ['a;b', '$(reboot)', '`id`', "it's", 'a"b', 'a b', '-s', '--help', 'a|b', 'a&b', 'a>b', 'a\\b', '', 'x'.repeat(300), 'a\nb']) {
+    for (const serial of ['a;b', '$(reboot)', '`id`', "it's", 'a"b', 'a b', '-s', '--help', 'a|b', 'a&b', 'a>b', 'a\\b', '', 'x'.repeat(300), 'a\nb', 'a*', 'a?b']) {
       assert.equal(isPlainSerial(serial), false, JSON.stringify(serial));
     }
+  });
+
+  it("refuses what Windows cmd expands or escapes (%VAR%, !VAR!, ^) and PowerShell's splatting (@name)", () => {
+    for (const serial of ['%s%n%x%d', '%PATH%', 'R58%TEMP%', '!PATH!', 'R58^N12', '^&calc', '@args', '[fe80::1%wlan0]:5555']) {
+      assert.equal(isPlainSerial(serial), false, JSON.stringify(serial));
+    }
+  });
+
+  it('names a device to adb by -s only when its serial is plain and its own, else by its transport id', () => {
+    const usb = device('R58N12ABCDE', { transportId: '4' });
+    assert.deepEqual(adbDeviceArguments(usb), ['-s', 'R58N12ABCDE']);
+    assert.deepEqual(adbDeviceArguments({ ...usb, serial: '%s%n%x%d' }), ['-t', '4']);
+    assert.deepEqual(adbDeviceArguments({ ...usb, sharesSerial: true }), ['-t', '4']);
+    assert.equal(adbDeviceArguments({ ...usb, serial: '%s%n%x%d', transportId: undefined }), undefined);
+    assert.equal(adbDeviceArguments({ ...usb, serial: '!x!', transportId: '4;id' }), undefined);
   });
 });

@@ -80,11 +80,17 @@ describe('status bar and picker, driven like a user', function () {
         }, STATUS_ITEM);
       },
     });
-    const text = await waitForStatus(fresh, /Pixel 8/, 15_000);
+    const text = await waitForStatus(fresh, /Google Pixel 8/, 15_000);
     const shownAt = performance.now();
-    assert.match(text, /Pixel 8/);
+    assert.match(text, /Google Pixel 8/);
     const beforeDevice = texts.slice(0, texts.findIndex((t) => /Pixel 8/.test(t)));
     assert.ok(!beforeDevice.some((t) => /No devices|disconnected|not running/.test(t)), `status texts in order: ${JSON.stringify(texts)}`);
+    // One name from the first time it is shown: the one read from the device (manufacturer and
+    // model), never adb's list's "Pixel_8" as "Pixel 8" first; the first-ready notice says it too.
+    assert.ok(texts.filter((t) => /Pixel 8/.test(t)).every((t) => /Google Pixel 8/.test(t)), `status texts in order: ${JSON.stringify(texts)}`);
+    const notice = fresh.locator('.notifications-toasts', { hasText: 'the first ready device' });
+    await notice.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await notice.innerText(), new RegExp(`Using Google Pixel 8 \\(127\\.0\\.0\\.1:${sim.port}\\)`));
     figures.push(`activation (status item first rendered) -> first device shown: ${(shownAt - itemAt).toFixed(0)} ms; texts before it: ${JSON.stringify(beforeDevice)}`);
     await fresh.context().close();
   });
