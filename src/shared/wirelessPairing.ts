@@ -132,6 +132,39 @@ function bracketBareIpv6(address: string): string {
   return bare ? `[${address.slice(0, lastColon)}]${address.slice(lastColon)}` : address;
 }
 
+/**
+ * The mDNS instance a serial names when adb connected the device by its `_adb-tls-connect._tcp`
+ * service: adb connects `instance + "." + service` (client/transport_mdns.cpp
+ * RequestConnectToDevice) and lists the device under that name, with DNS's trailing dot on the
+ * mDNSResponder backend (macOS's usual one: `adb-XXXX-yyyy._adb-tls-connect._tcp.`); adb also reads
+ * a `.local` domain after the type (client/mdns_utils.cpp). Undefined for any other serial.
+ */
+export function connectedInstanceOf(serial: string): string | undefined {
+  return /^(.+)\._adb-tls-connect\._tcp(?:\.local)?\.?$/.exec(serial)?.[1];
+}
+
+/**
+ * Whether two instance names are the same phone: equal once the " (N)" that mDNS appends to a
+ * name it found taken is dropped (RFC 6762 section 9; a phone that re-advertises while its old
+ * record is still cached becomes `adb-XXXX-yyyy (2)`). A guid is unique to its phone, so its
+ * renamed forms are too.
+ */
+export function samePhoneInstance(a: string, b: string): boolean {
+  const base = (instance: string) => instance.replace(/ \(\d+\)$/, '');
+  return base(a) === base(b);
+}
+
+/**
+ * THE rule for "this connect service is that listed device": adb lists a phone it connected by
+ * address under `host:port`, and one it connected by mDNS (its own auto-connect) under the
+ * service's name, in any of the forms above. The pairing flow and the network list both use it.
+ */
+export function isConnectServiceOf(service: { instance: string; address?: string }, serial: string): boolean {
+  if (serial === service.address) return true;
+  const instance = connectedInstanceOf(serial);
+  return instance !== undefined && samePhoneInstance(instance, service.instance);
+}
+
 // --- Pairing ------------------------------------------------------------------------------------
 
 /**

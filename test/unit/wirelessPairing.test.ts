@@ -6,6 +6,8 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  connectedInstanceOf,
+  isConnectServiceOf,
   isUnknownHostService,
   MdnsService,
   newPairingSecrets,
@@ -18,6 +20,7 @@ import {
   parseMdnsServices,
   parsePairReply,
   qrPairingPayload,
+  samePhoneInstance,
 } from '../../src/shared/wirelessPairing';
 
 const RUNS = { numRuns: 300, seed: 20_250_611 };
@@ -200,5 +203,50 @@ describe('wireless pairing: adb replies', () => {
     assert.equal(isUnknownHostService('device offline'), false);
     assert.equal(isUnknownHostService(PAIR_REPLY.wrongPassword), false);
     assert.match(pairingUnsupportedMessage('127.0.0.1:5037', 'host:pair'), /127\.0\.0\.1:5037.*host:pair.*30\.0\.0/);
+  });
+});
+
+describe('wireless pairing: which listed device a connect service is', () => {
+  const service = { instance: 'adb-939AX05XBZ-vWgJpq', address: '192.168.1.86:39149' };
+
+  it('reads the instance out of every serial adb gives a device it connected by mDNS', () => {
+    for (const serial of [
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp',
+      // The mDNSResponder backend (macOS's usual one) keeps DNS's trailing dot.
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.local',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.local.',
+    ]) {
+      assert.equal(connectedInstanceOf(serial), 'adb-939AX05XBZ-vWgJpq', serial);
+    }
+    assert.equal(connectedInstanceOf('adb-939AX05XBZ-vWgJpq (2)._adb-tls-connect._tcp.'), 'adb-939AX05XBZ-vWgJpq (2)');
+    for (const serial of ['192.168.1.86:39149', 'emulator-5554', 'R58M123ABC', 'adb-X._adb._tcp', '_adb-tls-connect._tcp', 'adb-X._adb-tls-connect._tcp.extra']) {
+      assert.equal(connectedInstanceOf(serial), undefined, serial);
+    }
+  });
+
+  it('tells a phone renamed after an mDNS name clash from another phone', () => {
+    assert.ok(samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq (2)'));
+    assert.ok(samePhoneInstance('adb-939AX05XBZ-vWgJpq (3)', 'adb-939AX05XBZ-vWgJpq (2)'));
+    assert.ok(!samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpX'));
+    assert.ok(!samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq(2)'));
+    assert.ok(!samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq (two)'));
+  });
+
+  it('matches a service to the device by its address or by any form of its name, and to nothing else', () => {
+    for (const serial of [
+      '192.168.1.86:39149',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.',
+      'adb-939AX05XBZ-vWgJpq (2)._adb-tls-connect._tcp',
+      'adb-939AX05XBZ-vWgJpq (2)._adb-tls-connect._tcp.',
+    ]) {
+      assert.ok(isConnectServiceOf(service, serial), serial);
+      assert.ok(isConnectServiceOf({ ...service, instance: 'adb-939AX05XBZ-vWgJpq (2)' }, serial), `renamed service, ${serial}`);
+    }
+    for (const serial of ['192.168.1.86:39150', 'adb-939AX05XBZ-other._adb-tls-connect._tcp.', 'adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq._adb-tls-pairing._tcp']) {
+      assert.ok(!isConnectServiceOf(service, serial), serial);
+    }
+    assert.ok(!isConnectServiceOf({ instance: service.instance }, '192.168.1.86:39149'), 'no address known: by name only');
   });
 });
