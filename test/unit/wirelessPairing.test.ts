@@ -10,12 +10,14 @@ import {
   isConnectServiceOf,
   isUnknownHostService,
   MdnsService,
+  mdnsNotBuiltMessage,
   newPairingSecrets,
   PAIR_REPLY,
   PAIRING_NAME_PREFIX,
   PAIRING_NAME_RANDOM_LENGTH,
   PAIRING_PASSWORD_LENGTH,
   pairingUnsupportedMessage,
+  pairNoAnswerMessage,
   parseMdnsCheck,
   parseMdnsServices,
   parsePairReply,
@@ -95,12 +97,15 @@ describe('wireless pairing: QR payload and secrets', () => {
 });
 
 describe('wireless pairing: adb replies', () => {
-  it('reads mdns check: a daemon version is available, an ERROR is not', () => {
-    assert.deepEqual(parseMdnsCheck('mdns daemon version [Openscreen discovery 0.0.0]'), { available: true, message: 'mdns daemon version [Openscreen discovery 0.0.0]' });
-    assert.deepEqual(parseMdnsCheck('mdns daemon version [13103]\n'), { available: true, message: 'mdns daemon version [13103]' });
-    assert.deepEqual(parseMdnsCheck('ERROR: mdns daemon unavailable'), { available: false, message: 'ERROR: mdns daemon unavailable' });
-    assert.deepEqual(parseMdnsCheck('ERROR: mdns discovery disabled'), { available: false, message: 'ERROR: mdns discovery disabled' });
-    assert.equal(parseMdnsCheck('').available, false);
+  it('reads mdns check: a daemon version runs, an ERROR is off, an empty answer is a build without mDNS', () => {
+    assert.deepEqual(parseMdnsCheck('mdns daemon version [Openscreen discovery 0.0.0]'), { discovery: 'running', message: 'mdns daemon version [Openscreen discovery 0.0.0]' });
+    assert.deepEqual(parseMdnsCheck('mdns daemon version [13103]\n'), { discovery: 'running', message: 'mdns daemon version [13103]' });
+    assert.deepEqual(parseMdnsCheck('ERROR: mdns daemon unavailable'), { discovery: 'off', message: 'ERROR: mdns daemon unavailable' });
+    assert.deepEqual(parseMdnsCheck('ERROR: mdns discovery disabled'), { discovery: 'off', message: 'ERROR: mdns discovery disabled' });
+    // Debian's adb 34.0.5 (measured): OKAY and nothing.
+    assert.deepEqual(parseMdnsCheck(''), { discovery: 'not-built', message: '' });
+    assert.deepEqual(parseMdnsCheck('\n'), { discovery: 'not-built', message: '' });
+    assert.match(mdnsNotBuiltMessage('127.0.0.1:5037'), /127\.0\.0\.1:5037 was built without mDNS discovery.*Linux distributions.*pairing with a code/);
   });
 
   it('reads mdns services: IPv4, IPv6 bracketed or bare, spaces and tabs in names, trailing dots, unknown types', () => {
@@ -192,7 +197,15 @@ describe('wireless pairing: adb replies', () => {
     assert.deepEqual(parsePairReply('Failed: Wrong password or connection was dropped.'), { ok: false, reason: 'wrong-password', message: PAIR_REPLY.wrongPassword });
     assert.deepEqual(parsePairReply('Failed: Unable to start pairing client.'), { ok: false, reason: 'no-pairing-client', message: PAIR_REPLY.noPairingClient });
     assert.deepEqual(parsePairReply('Failed: unable to create pairing client.'), { ok: false, reason: 'no-pairing-client', message: PAIR_REPLY.noPairingClientCreated });
-    for (const other of ['Invalid port while parsing address [phone]', 'Failed to parse address for pairing: bad', 'Failed: Successfully paired but server returned unknown response=\u0003', '']) {
+    assert.deepEqual(parsePairReply('Invalid port while parsing address [adb-XYZ._adb-tls-pairing._tcp]'), {
+      ok: false,
+      reason: 'invalid-address',
+      message: 'Invalid port while parsing address [adb-XYZ._adb-tls-pairing._tcp]',
+    });
+    const silent = pairNoAnswerMessage('192.168.1.86:37313', 20_000);
+    assert.match(silent, /^No answer from the phone at 192\.168\.1\.86:37313 within 20 s/);
+    assert.deepEqual(parsePairReply(silent), { ok: false, reason: 'no-answer', message: silent });
+    for (const other of ['Failed to parse address for pairing: bad', 'Failed: Successfully paired but server returned unknown response=\u0003', '']) {
       assert.deepEqual(parsePairReply(other), { ok: false, reason: 'other', message: other }, other);
     }
   });
