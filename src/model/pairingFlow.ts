@@ -104,6 +104,15 @@ export async function checkPairingSupport(watcher: Pick<PairingWatcher, 'runAdbC
   return { can, builtWithoutMdns: result.builtWithoutMdns === true, message: result.message };
 }
 
+/**
+ * Whether the QR code belongs on screen: only while the flow looks for the phone that scans it.
+ * At any other step nothing browses for it, so a phone that scanned it would wait at "pairing"
+ * for ever; a new attempt makes a new code.
+ */
+export function showsQrCode(state: PairingState): boolean {
+  return state.step === 'waiting-for-phone';
+}
+
 /** Ends a step: the flow's state says why. */
 class StepEnded extends Error {
   constructor(readonly state: Extract<PairingState, { step: 'failed' | 'cancelled' }>) {

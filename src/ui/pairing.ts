@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { DisposableBase, DisposableStore, MutableDisposable } from '../common/lifecycle';
 import { NetworkBrowser } from '../model/networkBrowser';
-import { checkPairingSupport, DEFAULT_PAIRING_TIMING, PairingFailure, PairingFlow, PairingState, PairingStep, PairingSupport, PairingWatcher } from '../model/pairingFlow';
+import { checkPairingSupport, DEFAULT_PAIRING_TIMING, PairingFailure, PairingFlow, PairingState, PairingStep, PairingSupport, PairingWatcher, showsQrCode } from '../model/pairingFlow';
 import { WatcherModel } from '../model/watcherModel';
 import { Device } from '../shared/types';
 import { parseWifiAddress } from '../shared/address';
@@ -370,7 +370,7 @@ function qrView(state: PairingState, secrets: PairingSecrets): PairingView {
       vscode.l10n.t('On the phone (Android 11 or newer): Settings › Developer options › Wireless debugging › Pair device with QR code, then scan this code.'),
       vscode.l10n.t('The phone and this computer must be on the same network.'),
     ],
-    qrPayload: state.step === 'done' ? undefined : qrPairingPayload(secrets.name, secrets.password),
+    qrPayload: showsQrCode(state) ? qrPairingPayload(secrets.name, secrets.password) : undefined,
     steps,
     outcome:
       state.step === 'done'

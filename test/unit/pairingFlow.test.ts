@@ -5,7 +5,7 @@
 
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../src/common/events';
-import { checkPairingSupport, PairingFlow, PairingState, PairingTiming } from '../../src/model/pairingFlow';
+import { checkPairingSupport, PairingFlow, PairingState, PairingTiming, showsQrCode } from '../../src/model/pairingFlow';
 import { AdbCommand, CommandResult, Device } from '../../src/shared/types';
 import { PAIR_REPLY, pairNoAnswerMessage, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
 
@@ -252,6 +252,13 @@ describe('pairing flow (scripted watcher)', () => {
     flow.dispose();
     assert.equal(stepOf(await ended), 'cancelled');
     assert.equal(watcher.commands.filter((c) => c.kind === 'pair').length, 0);
+  });
+
+  it('shows the QR code only while it waits for the phone to scan it', () => {
+    const shown = (['waiting-for-phone', 'pairing', 'waiting-for-device', 'cancelled'] as const).filter((step) => showsQrCode({ step }));
+    assert.deepEqual(shown, ['waiting-for-phone']);
+    assert.equal(showsQrCode({ step: 'failed', at: 'waiting-for-phone', failure: 'phone-not-found', message: '' }), false);
+    assert.equal(showsQrCode({ step: 'done', device: { id: 'x', server: SERVER, serial: 'x', state: 'device', connection: 'tcp' } }), false);
   });
 
   it('tells what a server can pair with from its mdns check', async () => {

@@ -199,6 +199,24 @@ describe('wireless pairing in the real workbench', function () {
     await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["${fake.address}"] }`, 'remote');
   });
 
+  it('takes the QR code away once nothing waits for it (cancelled), and draws a new one to try again', async () => {
+    const page = uiTestContext().workbench;
+    await runCommand(page, 'Android Devices: Pair a Device over Wi-Fi with a QR Code');
+    const frame = await webviewFrame(page, PAIRING_VIEW_TYPE, 20_000);
+    const first = await qrPayload(frame);
+    await frame.locator('button[data-action=cancel]').click();
+    await frame.locator('#outcome', { hasText: 'Cancelled' }).waitFor({ state: 'visible' });
+    // A phone that scanned it now would wait at "pairing" for ever: it is gone from the page.
+    await frame.locator('#qr').waitFor({ state: 'hidden' });
+    assert.equal(await frame.locator('#qr img').getAttribute('src'), null);
+    await frame.locator('button[data-action=retry]').click();
+    const second = await qrPayload(frame);
+    assert.notEqual(second, first, 'the new attempt has a new code');
+    assert.deepEqual(await steps(frame), ['active Scan the QR code with the phone', 'pending Pairing with the phone', 'pending Waiting for the device to connect']);
+    await frame.locator('button[data-action=cancel]').click();
+    await frame.locator('button[data-action=close]').click();
+  });
+
   it('through a server without mDNS, asks once paired where to connect the phone, and connects it there', async () => {
     const page = uiTestContext().workbench;
     const phone = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'OnePlus', 'ro.product.model': 'CPH2581' } });
