@@ -2,11 +2,11 @@
 // the lab's release answers (labAdbRelease()): adb 29 knows none of the pairing services ("unknown
 // host service": the worker says unsupported and keeps watching); Debian's adb 34 pairs, but was
 // built without mDNS (an empty `host:mdns:check`), and gives its failure texts for real against
-// loopback ports standing for a phone's pairing port: nothing listening, a peer that closes at once
-// or mid-pairing, one that accepts and never answers. Only what no adb here can do (a phone found
-// by mDNS, a pairing that succeeds, platform-tools 30's framing) goes through the named fake of
-// pairingAdbServer.ts, in front of the real server, so that a pairing that succeeds connects a
-// simulated device the real server then lists.
+// loopback ports standing for a phone's pairing port: nothing listening, one that drops packets, a
+// peer that closes at once or mid-pairing, one that accepts and never answers. Only what no adb
+// here can do (a phone found by mDNS, a pairing that succeeds, platform-tools 30's framing) goes
+// through the named fake of pairingAdbServer.ts, in front of the real server, so that a pairing
+// that succeeds connects a simulated device the real server then lists.
 
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -20,6 +20,7 @@ import { checkPairingSupport, PairingFlow, PairingWatcher } from '../../src/mode
 import { pairingLine } from '../../src/model/troubleshootReport';
 import { AdbCommand, CommandResult, PollerConfig } from '../../src/shared/types';
 import { newPairingSecrets, PAIR_REPLY, parseMdnsServices, parsePairReply, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
+import { startBlackhole } from '../support/blackholeListener';
 import { useLab } from '../support/labFixture';
 import { useProblemSpy } from '../support/problemSpy';
 import { StartedHere } from '../support/started';
@@ -160,12 +161,16 @@ describe('wireless pairing (real worker, real adb server)', function () {
       else expect(result);
     }
 
-    it('cannot reach a phone where nothing listens: "Unable to start pairing client."', async () => {
+    it('cannot reach a phone where nothing listens, or where the connection never opens: "Unable to start pairing client."', async () => {
       await watch(server);
-      await pair(tcpSerial(await findFreePort()), (result) => {
+      const unreachable = (result: CommandResult) => {
         assert.deepEqual(result, { ok: false, message: PAIR_REPLY.noPairingClient });
         assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'no-pairing-client', message: result.message });
-      });
+      };
+      await pair(tcpSerial(await findFreePort()), unreachable);
+      // Packets dropped: adb gives up its connect after its own 10 s, inside the worker's deadline.
+      const blackhole = await phones.start('a black-holed phone port', startBlackhole(), (started) => started.close());
+      await pair(blackhole.address, unreachable);
     });
 
     it('is refused by a phone that closes the connection at once, or mid-pairing (its dialog closed): "Wrong password or connection was dropped."', async () => {
