@@ -1,20 +1,24 @@
 // A NAMED FAKE of a newer adb server's wireless pairing (platform-tools 30+), in front of a REAL adb
 // server: an AdbProxy that answers `host:mdns:check`, `host:mdns:services` and `host:pair:...`
-// itself and passes every other request to the real server (this machine's adb 29 knows none of
-// the three). What it advertises stands for the phones on the network; a pairing that succeeds
-// does what a phone and the server's mDNS auto-connect do: the phone advertises its
-// `_adb-tls-connect._tcp` service and the server connects it, here a simulated TCP device the real
-// server then lists. Formats and texts are AOSP adb's (packages/modules/adb):
+// itself and passes every other request to the real server. It stands only for what no adb on
+// this machine can do: a phone found on the network by mDNS (adb 29 knows none of these
+// services; Debian's adb 34 has no mDNS in its build), a pairing that succeeds (that needs a
+// phone's side of the pairing protocol), and the framing of platform-tools 30 (`legacy`).
+// Everything else a newer server answers (each failure text, the OKAY-then-FAIL framing, a build
+// without mDNS) is tested on the real adb 34 (test/adb/pairing.test.ts).
+// What it advertises stands for the phones on the network; a pairing that succeeds does what a
+// phone and the server's mDNS auto-connect do: the phone advertises its `_adb-tls-connect._tcp`
+// service and the server connects it, here a simulated TCP device the real server then lists.
+// Formats and texts are AOSP adb's (packages/modules/adb):
 //   - adb.cpp `handle_mdns_request`: OKAY and a length-prefixed text for both mdns services;
 //   - client/transport_mdns.cpp `mdns_check`: "mdns daemon version [Openscreen discovery 0.0.0]";
 //     `mdns_list_discovered_services`: "instance\ttype\taddress:port\n" per service;
 //   - services.cpp `host_service_to_socket`: `pair:PASSWORD:TARGET` (the password ends at the first
 //     `:`; without one the service is unknown); OKAY at once, the answer when pairing is over;
-//     `pair_service`: a failure as FAIL and the text (older servers: the text alone, `legacy`);
+//     `pair_service`: a failure as FAIL and the text (platform-tools 30: the text alone, `legacy`);
 //   - client/adb_wifi.cpp `adb_wifi_pair_device`: the texts (PAIR_REPLY, wirelessPairing.ts).
-// Scenarios: the right password pairs, a wrong one fails, a phone that never answers is given up
-// after `holdMs` (AOSP's pairing client connects with a 10 s timeout), and a withdrawn pairing
-// service refuses new pairings and drops a pairing in progress.
+// Scenarios: the right password pairs, a wrong one fails, an address nothing advertises cannot be
+// reached, and a withdrawn pairing service is no longer listed.
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -37,10 +41,8 @@ export interface PairingExpectation {
   instance?: string;
   address?: string;
   password: string;
-  /** `host:port` of a simulated TCP device, connected on the real server once paired. */
+  /** `host:port` of a simulated TCP device, connected on the real server once paired (while the fake's mDNS runs). */
   device: string;
-  /** 'paired' (the default): the right password pairs; 'hold': the phone never answers. */
-  outcome?: 'paired' | 'hold';
   /** The device's guid (its connect service's instance name); `adb-sim<port>-xxxxxx` by default. */
   guid?: string;
 }
@@ -53,32 +55,29 @@ export interface PairRequest {
   reply?: string;
 }
 
-/** AOSP's pairing client gives up a connect after this long (client/pairing/pairing_client.cpp, `timeout = 10`). */
-const PAIRING_CONNECT_TIMEOUT_MS = 10_000;
 const MDNS_CHECK_REPLY = 'mdns daemon version [Openscreen discovery 0.0.0]';
 /** mdns_check's answer when discovery cannot run (client/mdnsresponder_client.cpp). */
 const MDNS_UNAVAILABLE_REPLY = 'ERROR: mdns daemon unavailable';
 
-interface HeldPairing {
-  service: AdvertisedService;
-  answer(text: string): void;
-}
+/**
+ * The server's mDNS: `running`; `unavailable` (it has mDNS but cannot run it); `not-built` (a
+ * build without it, as Debian's adb 34 answers: nothing; the pairing still works, but nothing is
+ * found on the network and a paired phone is not connected by the server).
+ */
+export type FakeMdns = 'running' | 'unavailable' | 'not-built';
 
 export class PairingAdbServer {
   /** Every pairing request, in order (the password included: what the QR code carried). */
   readonly pairRequests: PairRequest[] = [];
-  /** How long a phone that never answers is waited for before the server gives up. */
-  holdMs = PAIRING_CONNECT_TIMEOUT_MS;
   /**
    * Answer as older servers do: a pairing failure as a plain text (services.cpp before failures went
    * out as FAIL) and service types with DNS's trailing dot (the mDNSResponder backend).
    */
   legacy = false;
-  /** Answer `host:mdns:check` as a server whose mDNS discovery cannot run does. */
-  mdnsUnavailable = false;
+  /** What its mDNS is like. */
+  mdns: FakeMdns = 'running';
   private readonly services: AdvertisedService[] = [];
   private readonly expectations: PairingExpectation[] = [];
-  private readonly held = new Set<HeldPairing>();
   private readonly events = new EventEmitter();
 
   private constructor(
@@ -121,7 +120,7 @@ export class PairingAdbServer {
     this.services.push({ ...service, address });
   }
 
-  /** The instance's services go away (the pairing dialog closed): a pairing in progress on them is dropped. */
+  /** The instance's services go away (the pairing dialog closed). */
   withdraw(instance: string): void {
     this.withdrawWhere((s) => s.instance === instance);
   }
@@ -134,9 +133,7 @@ export class PairingAdbServer {
     this.expectations.push({ ...expectation, address: expectation.address && normalized(expectation.address) });
   }
 
-  /** Stops answering; held pairings end with their connections. */
   close(): Promise<void> {
-    for (const held of this.held) held.answer('');
     return this.proxy.close();
   }
 
@@ -145,8 +142,8 @@ export class PairingAdbServer {
   }
 
   private answer(client: net.Socket, service: string): void {
-    if (service === 'host:mdns:check') return this.reply(client, 'OKAY', this.mdnsUnavailable ? MDNS_UNAVAILABLE_REPLY : MDNS_CHECK_REPLY);
-    if (service === 'host:mdns:services') return this.reply(client, 'OKAY', this.listing());
+    if (service === 'host:mdns:check') return this.reply(client, 'OKAY', { running: MDNS_CHECK_REPLY, unavailable: MDNS_UNAVAILABLE_REPLY, 'not-built': '' }[this.mdns]);
+    if (service === 'host:mdns:services') return this.reply(client, 'OKAY', this.mdns === 'running' ? this.listing() : '');
     const request = service.slice('host:pair:'.length);
     const divider = request.indexOf(':');
     if (divider < 0) return this.reply(client, 'FAIL', 'unknown host service');
@@ -154,7 +151,7 @@ export class PairingAdbServer {
     const pairing: PairRequest = { password: request.slice(0, divider), target: request.slice(divider + 1) };
     this.pairRequests.push(pairing);
     this.events.emit('pair');
-    void this.pair(pairing, client)
+    void this.pair(pairing)
       .catch((error: Error) => `pairing fake: ${error.message}`)
       .then((text) => {
         pairing.reply = text;
@@ -167,22 +164,24 @@ export class PairingAdbServer {
   }
 
   /** What adb_wifi_pair_device answers, once the phone did. */
-  private async pair({ password, target }: PairRequest, client: net.Socket): Promise<string> {
+  private async pair({ password, target }: PairRequest): Promise<string> {
     const service = this.pairingService(target);
     if (!service) {
       // Not advertised: a host:port refuses the connection at once; a name without a port is no address.
       return normalized(target) ? PAIR_REPLY.noPairingClient : `Invalid port while parsing address [${target}]`;
     }
     const expected = this.expectations.find((e) => (e.instance !== undefined ? e.instance === service.instance : e.address === service.address));
-    if (expected?.outcome === 'hold') return this.hold(service, client);
     if (!expected || expected.password !== password) return PAIR_REPLY.wrongPassword;
     const guid = expected.guid ?? `adb-sim${expected.device.split(':').pop()}-${randomBytes(3).toString('hex')}`;
     this.expectations.splice(this.expectations.indexOf(expected), 1);
-    // Paired: the dialog closes, the phone advertises its connect service and the server connects it.
+    // Paired: the dialog closes, the phone advertises its connect service and the server connects
+    // it; without mDNS the server sees neither, and connecting is left to the client.
     this.withdraw(service.instance);
     this.advertise({ instance: guid, type: TLS_CONNECT_SERVICE, address: expected.device });
-    const connected = await adbHostRequest(this.upstreamPort, `host:connect:${expected.device}`);
-    if (!/^(already )?connected to /.test(connected)) throw new Error(`pairing fake: the real adb server did not connect ${expected.device}: ${connected}`);
+    if (this.mdns === 'running') {
+      const connected = await adbHostRequest(this.upstreamPort, `host:connect:${expected.device}`);
+      if (!/^(already )?connected to /.test(connected)) throw new Error(`pairing fake: the real adb server did not connect ${expected.device}: ${connected}`);
+    }
     return `Successfully paired to ${target} [guid=${guid}]`;
   }
 
@@ -194,31 +193,9 @@ export class PairingAdbServer {
     );
   }
 
-  /**
-   * A phone that never answers: given up after holdMs; dropped at once when its service goes away.
-   * A client that hangs up ends the wait.
-   */
-  private hold(service: AdvertisedService, client: net.Socket): Promise<string> {
-    return new Promise((resolve) => {
-      const held: HeldPairing = {
-        service,
-        answer: (text) => {
-          clearTimeout(timer);
-          this.held.delete(held);
-          resolve(text);
-        },
-      };
-      const timer = setTimeout(() => held.answer(PAIR_REPLY.noPairingClient), this.holdMs);
-      this.held.add(held);
-      client.once('close', () => held.answer(''));
-    });
-  }
-
   private withdrawWhere(gone: (service: AdvertisedService) => boolean): void {
     for (let i = this.services.length - 1; i >= 0; i--) {
-      if (!gone(this.services[i])) continue;
-      const [service] = this.services.splice(i, 1);
-      for (const held of this.held) if (held.service === service) held.answer(PAIR_REPLY.wrongPassword);
+      if (gone(this.services[i])) this.services.splice(i, 1);
     }
   }
 

@@ -7,7 +7,7 @@
 import { Emitter } from '../common/events';
 import { Disposable, DisposableBase, toDisposable } from '../common/lifecycle';
 import { AdbCommand, CommandResult, Device } from '../shared/types';
-import { MdnsService, parseMdnsServices, TLS_CONNECT_SERVICE } from '../shared/wirelessPairing';
+import { isConnectServiceOf, MdnsService, parseMdnsServices, TLS_CONNECT_SERVICE } from '../shared/wirelessPairing';
 
 export interface NetworkService extends MdnsService {
   /** The adb server that sees it. */
@@ -51,12 +51,9 @@ export class NetworkBrowser extends DisposableBase {
     });
   }
 
-  /** Phones offering wireless debugging that `devices` does not hold: not connected yet. */
+  /** Phones offering wireless debugging that `devices` does not hold (by address or by mDNS name): not connected yet. */
   unconnected(devices: readonly Device[]): NetworkService[] {
-    const connected = new Set(devices.map((d) => `${d.server}/${d.serial}`));
-    return this.listed.filter(
-      (s) => s.type === TLS_CONNECT_SERVICE && !connected.has(`${s.server}/${s.address}`) && !connected.has(`${s.server}/${s.instance}.${TLS_CONNECT_SERVICE}`),
-    );
+    return this.listed.filter((s) => s.type === TLS_CONNECT_SERVICE && !devices.some((d) => d.server === s.server && isConnectServiceOf(s, d.serial)));
   }
 
   /** One round over the servers, then the next after everyMs while watched; never two at once. */

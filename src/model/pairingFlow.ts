@@ -7,7 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Emitter, Event } from '../common/events';
 import { DisposableBase, toDisposable } from '../common/lifecycle';
 import { AdbCommand, CommandResult, Device } from '../shared/types';
-import { MdnsService, parseMdnsServices, parsePairReply, PairingSecrets, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../shared/wirelessPairing';
+import {
+  isConnectServiceOf,
+  MdnsService,
+  PAIR_DEADLINE_MS,
+  PairingSecrets,
+  PairOutcome,
+  parseMdnsServices,
+  parsePairReply,
+  samePhoneInstance,
+  TLS_CONNECT_SERVICE,
+  TLS_PAIRING_SERVICE,
+} from '../shared/wirelessPairing';
 
 export type PairingStep = 'waiting-for-phone' | 'pairing' | 'waiting-for-device';
 
@@ -17,6 +28,13 @@ export type PairingFailure =
   /** No phone advertised the QR code's pairing service in time. */
   | 'phone-not-found'
   | 'wrong-password'
+  /** adb could not open the pairing connection: nothing listens at the address, or it did not open within 10 s. */
+  | 'phone-unreachable'
+  /** The phone took the pairing connection and did not answer by the deadline. */
+  | 'phone-not-answering'
+  /** The address is no `host:port` for adb (no port, an mDNS instance name). */
+  | 'invalid-address'
+  /** Any other failure, in adb's words. */
   | 'pairing-failed'
   /** Paired, but no device connected in time. */
   | 'device-not-connected'
@@ -26,8 +44,18 @@ export type PairingFailure =
 export type PairingState =
   | { step: PairingStep }
   | { step: 'done'; device: Device }
-  | { step: 'failed'; at: PairingStep; failure: PairingFailure; message: string }
+  /** `address`: the phone's pairing `host:port`, once known. */
+  | { step: 'failed'; at: PairingStep; failure: PairingFailure; message: string; address?: string }
   | { step: 'cancelled' };
+
+/** Each failed pair reply, as the flow names it. */
+const PAIR_FAILURES: Record<Extract<PairOutcome, { ok: false }>['reason'], PairingFailure> = {
+  'wrong-password': 'wrong-password',
+  'no-pairing-client': 'phone-unreachable',
+  'no-answer': 'phone-not-answering',
+  'invalid-address': 'invalid-address',
+  other: 'pairing-failed',
+};
 
 /** What the flow needs of the watcher: its commands and its device list. */
 export interface PairingWatcher {
@@ -41,7 +69,9 @@ export interface PairingTiming {
   browseEveryMs: number;
   /** How long the phone has to show up after the QR code is shown. */
   phoneTimeoutMs: number;
-  /** After pairing, how long the server's own mDNS auto-connect is given before connecting ourselves. */
+  /** How long the phone has to answer the pairing itself (the worker ends the request then). */
+  pairTimeoutMs: number;
+  /** After pairing, how long the server's own mDNS auto-connect is given before connecting ourselves (and between our tries). */
   connectAfterMs: number;
   deviceTimeoutMs: number;
 }
@@ -49,13 +79,38 @@ export interface PairingTiming {
 export const DEFAULT_PAIRING_TIMING: PairingTiming = {
   browseEveryMs: 1000,
   phoneTimeoutMs: 120_000,
+  pairTimeoutMs: PAIR_DEADLINE_MS,
   connectAfterMs: 5000,
   deviceTimeoutMs: 60_000,
 };
 
-/** Whether `server` can pair: `unsupported` (with adb's words) for platform-tools before 30. */
-export async function checkPairingSupport(watcher: Pick<PairingWatcher, 'runAdbCommand'>, server: string): Promise<CommandResult> {
-  return watcher.runAdbCommand({ kind: 'mdns-check', server });
+/** What a server can do: `qr` finds the phone by mDNS (both paths), `code` only pairs with a typed address, `none` cannot pair. */
+export interface PairingSupport {
+  can: 'qr' | 'code' | 'none';
+  /** The server was built without mDNS discovery (the Linux distributions' adb packages): `code`, for good. */
+  builtWithoutMdns: boolean;
+  /** adb's words (or ours when it had none). */
+  message: string;
+}
+
+/**
+ * Whether `server` can pair, and how: platform-tools before 30 cannot (`unsupported`); without
+ * mDNS discovery (a build without it, or discovery off) it cannot find the phone that scans a QR
+ * code, nor connect a paired phone by itself, but pairs with the address the phone shows.
+ */
+export async function checkPairingSupport(watcher: Pick<PairingWatcher, 'runAdbCommand'>, server: string): Promise<PairingSupport> {
+  const result = await watcher.runAdbCommand({ kind: 'mdns-check', server });
+  const can = result.unsupported ? 'none' : result.ok ? 'qr' : 'code';
+  return { can, builtWithoutMdns: result.builtWithoutMdns === true, message: result.message };
+}
+
+/**
+ * Whether the QR code belongs on screen: only while the flow looks for the phone that scans it.
+ * At any other step nothing browses for it, so a phone that scanned it would wait at "pairing"
+ * for ever; a new attempt makes a new code.
+ */
+export function showsQrCode(state: PairingState): boolean {
+  return state.step === 'waiting-for-phone';
 }
 
 /** Ends a step: the flow's state says why. */
@@ -110,33 +165,53 @@ export class PairingFlow extends DisposableBase {
     });
   }
 
-  /** The pairing-code path: `address` is the phone's pairing `host:port`, `code` its six digits. */
-  pairWithCode(address: string, code: string): Promise<PairingState> {
-    return this.run(() => this.pairAndConnect(address, code));
+  /**
+   * The pairing-code path: `address` is the phone's pairing `host:port`, `code` its six digits.
+   * `askConnectAddress`, for a server without mDNS (it can neither find the paired phone nor
+   * connect it by itself): asked once paired for the address to connect (the phone's Wireless
+   * debugging screen shows it; it is not the pairing port).
+   */
+  pairWithCode(address: string, code: string, askConnectAddress?: () => Promise<string | undefined>): Promise<PairingState> {
+    return this.run(() => this.pairAndConnect(address, code, askConnectAddress));
   }
 
-  private async pairAndConnect(address: string, password: string): Promise<PairingState> {
+  private async pairAndConnect(address: string, password: string, askConnectAddress?: () => Promise<string | undefined>): Promise<PairingState> {
     this.set({ step: 'pairing' });
-    const result = await this.command('pairing', { kind: 'pair', server: this.server, address, password });
+    const result = await this.command('pairing', { kind: 'pair', server: this.server, address, password, deadlineMs: this.timing.pairTimeoutMs });
     const reply = parsePairReply(result.message);
-    if (!reply.ok) this.end('pairing', reply.reason === 'wrong-password' ? 'wrong-password' : 'pairing-failed', reply.message);
+    if (!reply.ok) this.end('pairing', PAIR_FAILURES[reply.reason], reply.message, address);
+    const pairedAt = Date.now();
 
     this.set({ step: 'waiting-for-device' });
+    const typed = askConnectAddress && (await this.wait(askConnectAddress()));
+    if (askConnectAddress && !typed) this.end('waiting-for-device', 'device-not-connected', `paired with ${address}; no address was given to connect it`, address);
     // adb connects a paired phone by itself once it sees the phone's connect service (its
-    // instance is the guid); an older server or one with auto-connect off needs a `connect`.
+    // instance is the guid, renamed after an mDNS name clash); an older server or one with
+    // auto-connect off needs a `connect`, and a server without mDNS the address typed in.
     // Connected by its address (`adb connect`) the device is listed under that address.
-    const connectService = async () => (await this.browse('waiting-for-device')).find((s) => s.type === TLS_CONNECT_SERVICE && s.instance === reply.guid);
-    let connectAddress = (await connectService())?.address;
-    const listed = () =>
-      this.watcher.devices.find((d) => d.server === this.server && (d.serial === `${reply.guid}.${TLS_CONNECT_SERVICE}` || d.serial === connectAddress));
+    const connectService = async () =>
+      (await this.browse('waiting-for-device')).find((s) => s.type === TLS_CONNECT_SERVICE && samePhoneInstance(s.instance, reply.guid));
+    let connectAddress = typed ?? (await connectService())?.address;
+    const listed = () => this.watcher.devices.find((d) => d.server === this.server && isConnectServiceOf({ instance: reply.guid, address: connectAddress }, d.serial));
     const deadline = Date.now() + this.timing.deviceTimeoutMs;
+    // From pairing (at once for a typed address: nothing else will connect it), then again after
+    // each try: other changes in the device list (another device, a server's status) do not move it.
+    let connectAt = typed ? Date.now() : pairedAt + this.timing.connectAfterMs;
+    let connectReply: string | undefined;
     let device: Device | undefined;
     while (!(device = listed())) {
-      const left = deadline - Date.now();
-      if (left <= 0) this.end('waiting-for-device', 'device-not-connected', `paired with ${address}, but the device did not connect within ${this.timing.deviceTimeoutMs / 1000} s`);
-      if ((await this.nextDeviceChange(Math.min(left, this.timing.connectAfterMs))) === 'changed') continue;
-      connectAddress = (await connectService())?.address;
-      if (connectAddress) await this.command('waiting-for-device', { kind: 'connect', server: this.server, address: connectAddress });
+      const now = Date.now();
+      if (now >= deadline) {
+        const said = connectReply ? ` (adb: ${connectReply})` : '';
+        this.end('waiting-for-device', 'device-not-connected', `paired with ${address}, but the device did not connect within ${this.timing.deviceTimeoutMs / 1000} s${said}`, address);
+      }
+      if (now < connectAt) {
+        await this.nextDeviceChange(Math.min(connectAt, deadline) - now);
+        continue;
+      }
+      connectAddress = typed ?? (await connectService())?.address;
+      if (connectAddress) connectReply = (await this.command('waiting-for-device', { kind: 'connect', server: this.server, address: connectAddress })).message;
+      connectAt = Date.now() + this.timing.connectAfterMs;
     }
     this.set({ step: 'done', device });
     return this.current;
@@ -185,8 +260,8 @@ export class PairingFlow extends DisposableBase {
     });
   }
 
-  private end(at: PairingStep, failure: PairingFailure, message: string): never {
-    throw new StepEnded({ step: 'failed', at, failure, message });
+  private end(at: PairingStep, failure: PairingFailure, message: string, address?: string): never {
+    throw new StepEnded({ step: 'failed', at, failure, message, ...(address !== undefined && { address }) });
   }
 
   private async run(body: () => Promise<PairingState>): Promise<PairingState> {

@@ -3,13 +3,17 @@
 
 import { AdbSearch } from './adbLocator';
 import { deviceName } from './deviceName';
+import { PairingSupport } from './pairingFlow';
 import { Device, LogLine, ServerState } from '../shared/types';
+import { PAIRING_MIN_PLATFORM_TOOLS } from '../shared/wirelessPairing';
 
 export interface ServerFacts {
   state: ServerState;
   /** The server's protocol version (41 for adb 1.0.41), or why it could not be read. */
   version?: number;
   versionError?: string;
+  /** What it answered to `host:mdns:check`: whether it pairs, and by QR code. */
+  pairing?: PairingSupport;
 }
 
 export interface TroubleshootFacts {
@@ -50,6 +54,20 @@ function serverHint(state: ServerState): string {
   return 'See the log (Android Devices: Show Device Watcher Log).';
 }
 
+/** What wireless pairing can do through one server, and why. */
+export function pairingLine(pairing: PairingSupport): string {
+  switch (pairing.can) {
+    case 'qr':
+      return `pairs with a QR code or a pairing code (${cell(pairing.message)})`;
+    case 'none':
+      return `cannot pair: too old (platform-tools ${PAIRING_MIN_PLATFORM_TOOLS} or newer has \`adb pair\`)`;
+    case 'code':
+      return pairing.builtWithoutMdns
+        ? "pairs with a pairing code only: this adb was built without mDNS discovery (as the Linux distributions' adb packages are), so it cannot find the phone that scans a QR code, nor connect a paired phone by itself. Pair with a code and the address the phone shows, then connect to the address under Wireless debugging; Google's platform-tools have mDNS."
+        : `pairs with a pairing code only: its mDNS discovery does not run (${cell(pairing.message)}), so it cannot find the phone that scans a QR code.`;
+  }
+}
+
 export function troubleshootReport(facts: TroubleshootFacts): string {
   const out: string[] = [];
   out.push(`# ${facts.product}: Troubleshoot`, '');
@@ -75,6 +93,12 @@ export function troubleshootReport(facts: TroubleshootFacts): string {
     }
     const status = server.state.status + (server.state.error ? `: ${cell(server.state.error)}` : '');
     out.push(`| ${cell(server.state.address)} | ${status} | ${version} | ${serverHint(server.state)} |`);
+  }
+
+  const pairing = facts.servers.filter((server) => server.pairing);
+  if (pairing.length > 0) {
+    out.push('', '## Wireless pairing', '');
+    for (const server of pairing) out.push(`- ${cell(server.state.address)}: ${pairingLine(server.pairing!)}`);
   }
 
   out.push('', '## Device watcher', '', `- State: ${facts.pollerState}`);

@@ -22,7 +22,7 @@ import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
 import Protocol from '@devicefarmer/adbkit/dist/src/adb/protocol';
 import { HostPort } from '../shared/address';
 import { DeviceDetails } from '../shared/types';
-import { isUnknownHostService } from '../shared/wirelessPairing';
+import { isUnknownHostService, PAIR_DEADLINE_MS, pairNoAnswerMessage } from '../shared/wirelessPairing';
 import { AdbError, CLOSED_BY_US } from './adbErrors';
 import { detailsFromGetprop } from './getprop';
 import { MAX_SHELL_OUTPUT_BYTES, SocketReader } from './socketReader';
@@ -31,11 +31,6 @@ import { MAX_SHELL_OUTPUT_BYTES, SocketReader } from './socketReader';
 const SHELL_DEADLINE_FACTOR = 3;
 /** `adb start-server` gets this many request timeouts (its first run writes a key, then forks the server). */
 export const START_SERVER_DEADLINE_FACTOR = 5;
-/**
- * `host:pair` answers once the phone did: AOSP's pairing client waits for it without a limit of its
- * own, after a connect that may take 10 s. The request timeout, when longer, wins.
- */
-export const PAIR_DEADLINE_MS = 20_000;
 const HEX_LENGTH = /^[0-9a-fA-F]{4}$/;
 
 /** A long-lived `host:track-devices-l` stream, open and with its first list read. */
@@ -87,7 +82,7 @@ export class AdbServerClient {
         await this.send(opened, service);
         return (await this.readHostValue(opened)).toString('utf8');
       },
-      true,
+      { keepOpen: true },
     );
     // The stream idles for as long as nothing changes: past its first list it has no deadline.
     let close!: () => void;
@@ -146,17 +141,25 @@ export class AdbServerClient {
 
   /**
    * `adb pair TARGET PASSWORD`: the reply text, success or failure (wirelessPairing.ts reads it).
-   * Under PAIR_DEADLINE_MS; the password stays out of every error message.
+   * One deadline covers it all (PAIR_DEADLINE_MS, or the request timeout when longer, unless
+   * given): past it, once the server took the request, it is the phone that did not answer, and
+   * the text says so (the server itself would wait for it without end). The password stays out
+   * of every error message.
    */
-  async pairDevice(target: string, password: string): Promise<string> {
+  async pairDevice(target: string, password: string, deadlineMs = Math.max(PAIR_DEADLINE_MS, this.timeoutMs)): Promise<string> {
     if (password.includes(':')) {
       // The server reads the password up to the first `:` (services.cpp): the rest would become the target.
       throw new AdbError('a pairing password cannot contain ":"');
     }
-    const { value } = await this.operate(`host:pair:${target}`, Math.max(PAIR_DEADLINE_MS, this.timeoutMs), async (link) => {
-      await this.send(link, `host:pair:${password}:${target}`);
-      return (await this.readPairReply(link)).toString('utf8');
-    });
+    const { value } = await this.operate(
+      `host:pair:${target}`,
+      deadlineMs,
+      async (link) => {
+        await this.send(link, `host:pair:${password}:${target}`);
+        return (await this.readPairReply(link)).toString('utf8');
+      },
+      { deadlineError: (phase) => (phase === 'reading' ? new AdbError(pairNoAnswerMessage(target, deadlineMs), 'ETIMEDOUT', 'not-answering') : undefined) },
+    );
     return value;
   }
 
@@ -246,8 +249,15 @@ export class AdbServerClient {
   /**
    * Connects and runs `exchange` under one deadline. The socket is destroyed when the operation
    * fails, times out or is closed by closeAll(), and when it succeeds unless `keepOpen`.
+   * `deadlineError` may give the words of a deadline passed in a phase (the standard ones otherwise).
    */
-  private operate<T>(service: string, deadlineMs: number, exchange: (link: Link) => Promise<T>, keepOpen = false): Promise<{ value: T; link: Link }> {
+  private operate<T>(
+    service: string,
+    deadlineMs: number,
+    exchange: (link: Link) => Promise<T>,
+    options: { keepOpen?: boolean; deadlineError?: (phase: Phase) => AdbError | undefined } = {},
+  ): Promise<{ value: T; link: Link }> {
+    const { keepOpen = false, deadlineError } = options;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: this.endpoint.host, port: this.endpoint.port });
       socket.setNoDelay(true);
@@ -263,7 +273,7 @@ export class AdbServerClient {
         if (error) reject(error);
         else resolve({ value: value as T, link });
       };
-      const timer = setTimeout(() => settle(this.deadlineError(link.phase, service, deadlineMs)), deadlineMs);
+      const timer = setTimeout(() => settle(deadlineError?.(link.phase) ?? this.deadlineError(link.phase, service, deadlineMs)), deadlineMs);
       this.pending.add(settle);
       // Once connected, every failure reaches the exchange through its pending read.
       socket.once('error', (error) => link.phase === 'connecting' && settle(error));
@@ -296,7 +306,8 @@ export class AdbServerClient {
 
   /**
    * After its OKAY, `host:pair` sends its text length-prefixed; newer servers send a failure as
-   * FAIL and the text (services.cpp `pair_service`): both are the answer, not an error.
+   * FAIL and the text (services.cpp `pair_service`; adb 34.0.5 does, measured): both are the
+   * answer, not an error.
    */
   private async readPairReply(link: Link): Promise<Buffer> {
     const head = (await link.reader.read(4)).toString('latin1');

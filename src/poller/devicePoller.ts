@@ -7,7 +7,7 @@ import { AdbServerClient, isUnknownServiceError } from './adbServerClient';
 import { isLoopbackHost, parseServerAddress } from '../shared/address';
 import { diffDevices, hasChanges } from '../shared/deviceChanges';
 import { AdbCommand, CommandResult, Device, DeviceChanges, DeviceDetails, LogLevel, PollerConfig, ServerState, Snapshot } from '../shared/types';
-import { pairingUnsupportedMessage, parseMdnsCheck, parsePairReply } from '../shared/wirelessPairing';
+import { mdnsNotBuiltMessage, pairingUnsupportedMessage, parseMdnsCheck, parsePairReply } from '../shared/wirelessPairing';
 import { ServerWatcher } from './serverWatcher';
 
 export interface PollerSink {
@@ -176,13 +176,15 @@ export class DevicePoller {
     try {
       switch (command.kind) {
         case 'mdns-check': {
-          const { available, message } = parseMdnsCheck(await entry.client.mdnsCheck());
-          return { ok: available, message };
+          const { discovery, message } = parseMdnsCheck(await entry.client.mdnsCheck());
+          // Such a server says nothing at all: ours are the only words there are.
+          if (discovery === 'not-built') return { ok: false, builtWithoutMdns: true, message: mdnsNotBuiltMessage(command.server) };
+          return { ok: discovery === 'running', message };
         }
         case 'mdns-services':
           return { ok: true, message: await entry.client.mdnsServices() };
         case 'pair': {
-          const { ok, message } = parsePairReply(await entry.client.pairDevice(command.address, command.password));
+          const { ok, message } = parsePairReply(await entry.client.pairDevice(command.address, command.password, command.deadlineMs));
           // The server connects a paired device by itself (mDNS); it shows up by push and poll.
           if (ok) entry.watcher.refresh();
           return { ok, message: message || 'no answer' };

@@ -141,12 +141,19 @@ export type AdbCommand =
   | { kind: 'version'; server: string }
   /** `adb -P PORT start-server`, for a server on this machine only. */
   | { kind: 'start-server'; server: string }
-  /** `adb mdns check`: ok when the server's mDNS discovery runs; the message is its words. */
+  /** `adb mdns check`: ok when the server's mDNS discovery runs; the message is its words (ours for a build without mDNS: `builtWithoutMdns`). */
   | { kind: 'mdns-check'; server: string }
   /** `adb mdns services`: the message is the raw reply, for parseMdnsServices. */
   | { kind: 'mdns-services'; server: string }
   /** `adb pair ADDRESS PASSWORD`: ok as parsePairReply says; the message is adb's reply. The password is never logged. */
-  | { kind: 'pair'; server: string; address: string; password: string };
+  | {
+      kind: 'pair';
+      server: string;
+      address: string;
+      password: string;
+      /** How long the phone has to answer once the server took the request; PAIR_DEADLINE_MS when not given. */
+      deadlineMs?: number;
+    };
 
 /** The outcome of an adb command: adb's own words when it answered, ours when it did not. */
 export interface CommandResult {
@@ -154,6 +161,8 @@ export interface CommandResult {
   message: string;
   /** The server does not know the command's host service: a pairing command on platform-tools before 30. */
   unsupported?: true;
+  /** `mdns-check` only: the server was built without mDNS discovery (the Linux distributions' adb packages). */
+  builtWithoutMdns?: true;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';

@@ -69,14 +69,29 @@ export const TLS_PAIRING_SERVICE = '_adb-tls-pairing._tcp';
 export const TLS_CONNECT_SERVICE = '_adb-tls-connect._tcp';
 
 /**
+ * Whether a server's mDNS discovery runs: `running` (it can find phones), `off` (it can, but does
+ * not now: ADB_MDNS=0, no daemon) or `not-built` (the build has none: the Linux distributions'
+ * adb packages, Debian's and Ubuntu's, leave mDNS out and answer `host:mdns:check` with nothing).
+ */
+export type MdnsDiscovery = 'running' | 'off' | 'not-built';
+
+/**
  * `host:mdns:check`: "mdns daemon version [...]" when discovery runs, "ERROR: ..." when it does not
  * (client/transport_mdns.cpp `mdns_check`: "[Openscreen discovery 0.0.0]", "[adb discovery 0.0.0]";
  * the older mDNSResponder backend, client/mdnsresponder_client.cpp: "[%u]" and
- * "ERROR: mdns daemon unavailable"; "ERROR: mdns discovery disabled").
+ * "ERROR: mdns daemon unavailable"; "ERROR: mdns discovery disabled"). A build without mDNS
+ * (Debian's 34.0.5, measured) answers OKAY with an empty text; its `host:host-features` still
+ * lists `openscreen_mdns`, so this answer is the only way to tell.
  */
-export function parseMdnsCheck(text: string): { available: boolean; message: string } {
+export function parseMdnsCheck(text: string): { discovery: MdnsDiscovery; message: string } {
   const message = text.trim();
-  return { available: message.startsWith('mdns daemon version'), message };
+  const discovery = message.startsWith('mdns daemon version') ? 'running' : message === '' ? 'not-built' : 'off';
+  return { discovery, message };
+}
+
+/** Our words for a server built without mDNS (it says nothing itself). */
+export function mdnsNotBuiltMessage(server: string): string {
+  return `the adb server at ${server} was built without mDNS discovery (it answers host:mdns:check with nothing, as the Linux distributions' adb packages do): it cannot find phones on the network, so pairing with a QR code cannot work through it; pairing with a code and the address the phone shows does (Google's platform-tools have mDNS)`;
 }
 
 export interface MdnsService {
@@ -132,33 +147,81 @@ function bracketBareIpv6(address: string): string {
   return bare ? `[${address.slice(0, lastColon)}]${address.slice(lastColon)}` : address;
 }
 
+/**
+ * The mDNS instance a serial names when adb connected the device by its `_adb-tls-connect._tcp`
+ * service: adb connects `instance + "." + service` (client/transport_mdns.cpp
+ * RequestConnectToDevice) and lists the device under that name, with DNS's trailing dot on the
+ * mDNSResponder backend (macOS's usual one: `adb-XXXX-yyyy._adb-tls-connect._tcp.`); adb also reads
+ * a `.local` domain after the type (client/mdns_utils.cpp). Undefined for any other serial.
+ */
+export function connectedInstanceOf(serial: string): string | undefined {
+  return /^(.+)\._adb-tls-connect\._tcp(?:\.local)?\.?$/.exec(serial)?.[1];
+}
+
+/**
+ * Whether two instance names are the same phone: equal once the " (N)" that mDNS appends to a
+ * name it found taken is dropped (RFC 6762 section 9; a phone that re-advertises while its old
+ * record is still cached becomes `adb-XXXX-yyyy (2)`). A guid is unique to its phone, so its
+ * renamed forms are too.
+ */
+export function samePhoneInstance(a: string, b: string): boolean {
+  const base = (instance: string) => instance.replace(/ \(\d+\)$/, '');
+  return base(a) === base(b);
+}
+
+/**
+ * THE rule for "this connect service is that listed device": adb lists a phone it connected by
+ * address under `host:port`, and one it connected by mDNS (its own auto-connect) under the
+ * service's name, in any of the forms above. The pairing flow and the network list both use it.
+ */
+export function isConnectServiceOf(service: { instance: string; address?: string }, serial: string): boolean {
+  if (serial === service.address) return true;
+  const instance = connectedInstanceOf(serial);
+  return instance !== undefined && samePhoneInstance(instance, service.instance);
+}
+
 // --- Pairing ------------------------------------------------------------------------------------
 
 /**
+ * How long the phone has to answer a pairing once the server took the request. AOSP's pairing
+ * client gives up a connection that does not open within 10 s ("Unable to start pairing client"),
+ * but waits for a phone that accepted it without any limit (adb 34.0.5: 95 s and more, until the
+ * phone closes it), so the worker ends the request itself.
+ */
+export const PAIR_DEADLINE_MS = 20_000;
+
+/**
  * The texts of client/adb_wifi.cpp `adb_wifi_pair_device`: "Successfully paired to " + target +
- * " [guid=" + guid + "]" on success, and the failures below. services.cpp `pair_service` sends
- * the text as a length-prefixed string after the OKAY; newer servers send a failure as FAIL and
- * the text after that OKAY instead (the worker reads both).
+ * " [guid=" + guid + "]" on success, and the failures below. services.cpp `pair_service` answers
+ * OKAY at once and the text when pairing is over: a failure as FAIL and the text (adb 34.0.5,
+ * measured), platform-tools 30 the text alone (the worker reads both).
  */
 export const PAIR_REPLY = {
   /** The phone rejected the password, or closed the connection (its dialog was closed). */
   wrongPassword: 'Failed: Wrong password or connection was dropped.',
-  /** The pairing connection could not be made: refused, or not answered within 10 s (pairing_client.cpp, `timeout = 10`). */
+  /** The pairing connection could not be made: refused, or not open within 10 s (pairing_client.cpp, `timeout = 10`). */
   noPairingClient: 'Failed: Unable to start pairing client.',
   /** `PairingClient::Create` failed. */
   noPairingClientCreated: 'Failed: unable to create pairing client.',
-  // Others, all 'other' here: "Failed to parse address for pairing: ERROR", "Invalid port while
-  // parsing address [TARGET]" (a target that is neither a known pairing service nor host:port),
+  // Others, all 'other' here: "Failed to parse address for pairing: ERROR",
   // "Failed: Successfully paired but server returned unknown response=TYPE".
 } as const;
 
 const PAIRED = /^Successfully paired to (.*) \[guid=([^\]]*)\]$/;
+/** A target that is no `host:port` (no port, an mDNS instance name): "Invalid port while parsing address [TARGET]". */
+const INVALID_ADDRESS = /^Invalid port while parsing address \[/;
+const NO_ANSWER = /^No answer from the phone at .* within /;
+
+/** Ours, when the phone did not answer by the deadline: read back by parsePairReply as `no-answer`. */
+export function pairNoAnswerMessage(target: string, deadlineMs: number): string {
+  return `No answer from the phone at ${target} within ${deadlineMs / 1000} s.`;
+}
 
 export type PairOutcome =
   | { ok: true; guid: string; message: string }
-  | { ok: false; reason: 'wrong-password' | 'no-pairing-client' | 'other'; message: string };
+  | { ok: false; reason: 'wrong-password' | 'no-pairing-client' | 'invalid-address' | 'no-answer' | 'other'; message: string };
 
-/** The reply to `host:pair:PASSWORD:TARGET`, success or failure. */
+/** The reply to `host:pair:PASSWORD:TARGET`, success or failure (or the worker's no-answer text). */
 export function parsePairReply(text: string): PairOutcome {
   const message = text.trim();
   const paired = PAIRED.exec(message);
@@ -167,5 +230,7 @@ export function parsePairReply(text: string): PairOutcome {
   if (message === PAIR_REPLY.noPairingClient || message === PAIR_REPLY.noPairingClientCreated) {
     return { ok: false, reason: 'no-pairing-client', message };
   }
+  if (INVALID_ADDRESS.test(message)) return { ok: false, reason: 'invalid-address', message };
+  if (NO_ANSWER.test(message)) return { ok: false, reason: 'no-answer', message };
   return { ok: false, reason: 'other', message };
 }

@@ -188,7 +188,12 @@ export class WorkerRun {
         this.acks.settle(message.type, undefined);
         break;
       case 'adb-command-result':
-        this.commands.settle(message.id, { ok: message.ok, message: message.message, ...(message.unsupported && { unsupported: true }) });
+        this.commands.settle(message.id, {
+          ok: message.ok,
+          message: message.message,
+          ...(message.unsupported && { unsupported: true }),
+          ...(message.builtWithoutMdns && { builtWithoutMdns: true }),
+        });
         break;
       case 'stopped':
         // The exit follows.

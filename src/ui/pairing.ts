@@ -1,12 +1,14 @@
 // Wireless pairing from VS Code: the QR code path (a panel that shows the code and each step) and
 // the pairing-code path (pick the phone the network shows, type its six digits, follow the steps in
 // a notification). The pairing itself is the adb server's work (src/model/pairingFlow.ts); a server
-// too old for it gets one message that says which platform-tools pairing needs.
+// too old for it gets one message that says which platform-tools pairing needs. A server without
+// mDNS (the Linux distributions' adb builds) cannot find a phone: the QR path says so and offers
+// the code path, which then asks for the phone's addresses (to pair, then to connect).
 
 import * as vscode from 'vscode';
 import { DisposableBase, DisposableStore, MutableDisposable } from '../common/lifecycle';
 import { NetworkBrowser } from '../model/networkBrowser';
-import { checkPairingSupport, PairingFailure, PairingFlow, PairingState, PairingStep, PairingWatcher } from '../model/pairingFlow';
+import { checkPairingSupport, DEFAULT_PAIRING_TIMING, PairingFailure, PairingFlow, PairingState, PairingStep, PairingSupport, PairingWatcher, showsQrCode } from '../model/pairingFlow';
 import { WatcherModel } from '../model/watcherModel';
 import { parseWifiAddress } from '../shared/address';
 import { newPairingSecrets, PAIRING_MIN_PLATFORM_TOOLS, PairingSecrets, qrPairingPayload, TLS_PAIRING_SERVICE } from '../shared/wirelessPairing';
@@ -33,7 +35,10 @@ export class WirelessPairing extends DisposableBase {
   /** Opens the QR panel and runs one pairing; resolves with how that attempt ended (undefined: not started). */
   async pairWithQrCode(server?: string): Promise<PairingState | undefined> {
     const target = server ?? (await chooseServer(this.model));
-    if (!target || !(await this.supported(target, true))) return undefined;
+    if (!target) return undefined;
+    const support = await this.support(target);
+    if (support.can === 'code') this.explainNoQrCode(target, support);
+    if (support.can !== 'qr') return undefined;
     const session = new DisposableStore();
     this.qrSession.value = session;
     const panel = session.add(PairingPanel.open(this.extensionUri));
@@ -81,8 +86,12 @@ export class WirelessPairing extends DisposableBase {
    */
   async pairWithCode(address?: string, code?: string, server?: string): Promise<PairingState | undefined> {
     const target = server ?? (await chooseServer(this.model));
-    if (!target || !(await this.supported(target, false))) return undefined;
-    const phone = address ?? (await this.choosePairingService(target));
+    if (!target) return undefined;
+    const support = await this.support(target);
+    if (support.can === 'none') return undefined;
+    // Without mDNS the server lists no phone: the address is typed, and so is the one to connect.
+    const findsPhones = support.can === 'qr';
+    const phone = address ?? (findsPhones ? await this.choosePairingService(target) : await this.typePairingAddress());
     if (!phone) return undefined;
     const digits =
       code ??
@@ -101,14 +110,14 @@ export class WirelessPairing extends DisposableBase {
         (progress, token) => {
           token.onCancellationRequested(() => flow.cancel());
           flow.onDidChange((next) => progress.report({ message: stepLabel(next) }));
-          return flow.pairWithCode(phone, digits);
+          return flow.pairWithCode(phone, digits, findsPhones ? undefined : () => this.typeConnectAddress(phone));
         },
       );
       const state = await this.finish(ended, target);
       if (state.step === 'done') {
         void vscode.window.showInformationMessage(vscode.l10n.t('Paired and connected: {0} ({1})', inert(deviceName(state.device)), inert(state.device.serial)));
       } else if (state.step === 'failed') {
-        void vscode.window.showErrorMessage(vscode.l10n.t('Pairing with {0} failed: {1}', phone, [failureText(state.failure, state.message), ...hints(state.failure)].join(' ')));
+        void vscode.window.showErrorMessage(vscode.l10n.t('Pairing with {0} failed: {1}', phone, [failureText(state), ...hints(state.failure)].join(' ')));
       }
       return state;
     } finally {
@@ -130,22 +139,36 @@ export class WirelessPairing extends DisposableBase {
     return state;
   }
 
-  /**
-   * True when `server` can pair; otherwise says why, once. The QR path also needs the server's mDNS
-   * (it finds the phone by it); a typed address pairs without it.
-   */
-  private async supported(server: string, needsMdns: boolean): Promise<boolean> {
-    const result = await checkPairingSupport(pairingWatcher(this.model), server);
-    if (result.unsupported) {
-      this.log.warn(`wireless pairing: ${result.message}`);
+  /** What `server` can do; a server too old to pair is said to be, once. */
+  private async support(server: string): Promise<PairingSupport> {
+    const support = await checkPairingSupport(pairingWatcher(this.model), server);
+    if (support.can === 'none') {
+      this.log.warn(`wireless pairing: ${support.message}`);
       this.showTooOld(server);
-      return false;
+    } else if (support.can === 'code') {
+      this.log.warn(`wireless pairing: mDNS on ${server}: ${support.message}`);
     }
-    if (result.ok) return true;
-    this.log.warn(`wireless pairing: mDNS on ${server}: ${result.message}`);
-    if (!needsMdns) return true;
-    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot pair with a QR code through the adb server at {0}: {1}', server, inert(result.message)));
-    return false;
+    return support;
+  }
+
+  /** A QR code needs the server's mDNS (it finds the phone by it); a pairing code does not. */
+  private explainNoQrCode(server: string, support: PairingSupport): void {
+    const withCode = vscode.l10n.t('Pair with a Code');
+    const download = vscode.l10n.t('Get Platform-Tools');
+    const shown = support.builtWithoutMdns
+      ? vscode.window.showErrorMessage(
+          vscode.l10n.t(
+            "The adb server at {0} was built without mDNS discovery (as the Linux distributions' adb packages are), so it cannot find a phone that scans a QR code. Pair with a pairing code and the address the phone shows instead; Google's platform-tools have mDNS.",
+            server,
+          ),
+          withCode,
+          download,
+        )
+      : vscode.window.showErrorMessage(vscode.l10n.t('Cannot pair with a QR code through the adb server at {0}: {1}', server, inert(support.message)), withCode);
+    void shown.then((choice) => {
+      if (choice === withCode) void vscode.commands.executeCommand('androidDeviceWatcher.pairWithCode', undefined, undefined, server);
+      else if (choice === download) void vscode.env.openExternal(vscode.Uri.parse(PLATFORM_TOOLS_PAGE));
+    });
   }
 
   private showTooOld(server: string): void {
@@ -192,16 +215,36 @@ export class WirelessPairing extends DisposableBase {
     } finally {
       store.dispose();
     }
-    const entered = await vscode.window.showInputBox({
+    return this.typePairingAddress();
+  }
+
+  private typePairingAddress(): Promise<string | undefined> {
+    return typeAddress({
       title: vscode.l10n.t('Pair a device with a pairing code'),
       prompt: vscode.l10n.t('The IP address & port under "Pair device with pairing code" on the phone'),
       placeHolder: '192.168.1.20:37123',
-      ignoreFocusOut: true,
-      validateInput: (value) => ('problem' in parseWifiAddress(value) ? vscode.l10n.t('Use host:port, for example 192.168.1.20:37123') : undefined),
     });
-    const parsed = entered === undefined ? undefined : parseWifiAddress(entered);
-    return parsed && 'address' in parsed ? parsed.address : undefined;
   }
+
+  /** Once paired through a server without mDNS: where to connect the phone. */
+  private typeConnectAddress(phone: string): Promise<string | undefined> {
+    return typeAddress({
+      title: vscode.l10n.t('Paired with {0}: connect it', phone),
+      prompt: vscode.l10n.t('This adb server cannot find the phone by itself: the IP address & port under Wireless debugging on the phone (not the pairing port)'),
+      placeHolder: '192.168.1.20:41235',
+    });
+  }
+}
+
+/** A `host:port` typed in, checked as it is typed; undefined when the box is dismissed. */
+async function typeAddress(options: { title: string; prompt: string; placeHolder: string }): Promise<string | undefined> {
+  const entered = await vscode.window.showInputBox({
+    ...options,
+    ignoreFocusOut: true,
+    validateInput: (value) => ('problem' in parseWifiAddress(value) ? vscode.l10n.t('Use host:port, for example {0}', options.placeHolder) : undefined),
+  });
+  const parsed = entered === undefined ? undefined : parseWifiAddress(entered);
+  return parsed && 'address' in parsed ? parsed.address : undefined;
 }
 
 /** The model as the flow sees it. */
@@ -232,14 +275,22 @@ function stepLabel(state: PairingState): string {
   }
 }
 
-function failureText(failure: PairingFailure, message: string): string {
-  switch (failure) {
+function failureText(state: Extract<PairingState, { step: 'failed' }>): string {
+  const { message } = state;
+  const address = state.address ?? '';
+  switch (state.failure) {
     case 'unsupported':
       return vscode.l10n.t('This adb server is too old to pair (platform-tools {0} or newer is needed).', PAIRING_MIN_PLATFORM_TOOLS);
     case 'phone-not-found':
       return vscode.l10n.t('No phone scanned the code in time.');
     case 'wrong-password':
       return vscode.l10n.t('The phone refused the pairing: wrong code, or its pairing screen was closed.');
+    case 'phone-unreachable':
+      return vscode.l10n.t('adb could not reach the phone\'s pairing service at {0}.', inert(address));
+    case 'phone-not-answering':
+      return vscode.l10n.t('The phone at {0} did not answer the pairing within {1} s.', inert(address), DEFAULT_PAIRING_TIMING.pairTimeoutMs / 1000);
+    case 'invalid-address':
+      return vscode.l10n.t('adb cannot pair with {0}: it needs the IP address and port the phone shows (host:port).', inert(address));
     case 'pairing-failed':
       return vscode.l10n.t('Pairing failed: {0}', inert(message));
     case 'device-not-connected':
@@ -260,7 +311,15 @@ function hints(failure: PairingFailure): string[] {
       ];
     case 'wrong-password':
     case 'pairing-failed':
+    case 'phone-not-answering':
       return [vscode.l10n.t('Keep the phone\'s pairing screen open until it says the device is paired, and try again.')];
+    case 'phone-unreachable':
+      return [
+        vscode.l10n.t('The address and port are the ones the pairing screen shows now (they change each time it opens).'),
+        vscode.l10n.t('The phone and this computer are on the same network.'),
+      ];
+    case 'invalid-address':
+      return [];
     case 'device-not-connected':
       return [
         vscode.l10n.t('Wireless debugging is still on on the phone.'),
@@ -289,13 +348,13 @@ function qrView(state: PairingState, secrets: PairingSecrets): PairingView {
       vscode.l10n.t('On the phone (Android 11 or newer): Settings › Developer options › Wireless debugging › Pair device with QR code, then scan this code.'),
       vscode.l10n.t('The phone and this computer must be on the same network.'),
     ],
-    qrPayload: state.step === 'done' ? undefined : qrPairingPayload(secrets.name, secrets.password),
+    qrPayload: showsQrCode(state) ? qrPairingPayload(secrets.name, secrets.password) : undefined,
     steps,
     outcome:
       state.step === 'done'
         ? { ok: true, message: vscode.l10n.t('Paired and connected: {0} ({1}). It is now the selected device.', deviceName(state.device), state.device.serial), hints: [] }
         : state.step === 'failed'
-          ? { ok: false, message: failureText(state.failure, state.message), hints: hints(state.failure) }
+          ? { ok: false, message: failureText(state), hints: hints(state.failure) }
           : state.step === 'cancelled'
             ? { ok: false, message: vscode.l10n.t('Cancelled.'), hints: [] }
             : undefined,

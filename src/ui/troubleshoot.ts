@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { AdbStatus } from '../model/adbStatus';
+import { checkPairingSupport } from '../model/pairingFlow';
 import { RecentLog } from '../model/recentLog';
 import { adbClientProtocolVersion, ServerFacts, troubleshootReport } from '../model/troubleshootReport';
 import { WatcherSettings } from '../model/settings';
@@ -42,8 +43,12 @@ export async function buildTroubleshootReport(deps: TroubleshootDeps): Promise<s
     search.found ? adbVersion(search.found.path) : Promise.resolve(undefined),
     Promise.all(
       states.map(async (state): Promise<ServerFacts> => {
-        const answer = await model.controls.runAdbCommand({ kind: 'version', server: state.address });
-        return answer.ok ? { state, version: Number(answer.message) } : { state, versionError: answer.message };
+        const [answer, pairing] = await Promise.all([
+          model.controls.runAdbCommand({ kind: 'version', server: state.address }),
+          checkPairingSupport(model.controls, state.address),
+        ]);
+        // A server that did not answer its version says nothing true about pairing either.
+        return answer.ok ? { state, version: Number(answer.message), pairing } : { state, versionError: answer.message };
       }),
     ),
   ]);

@@ -1,25 +1,49 @@
-// Wireless pairing below the UI, on the real worker and a real private adb server: this machine's
-// adb 29 answers every pairing service with "unknown host service", which the worker reports as
-// unsupported while it keeps watching; a newer server is the named fake of pairingAdbServer.ts in
-// front of the real one, so that a pairing that succeeds connects a simulated device the real
-// server then lists.
+// Wireless pairing below the UI, on the real worker and a real private adb server, asserting what
+// the lab's release answers (labAdbRelease()): adb 29 knows none of the pairing services ("unknown
+// host service": the worker says unsupported and keeps watching); Debian's adb 34 pairs, but was
+// built without mDNS (an empty `host:mdns:check`), and gives its failure texts for real against
+// loopback ports standing for a phone's pairing port: nothing listening, one that drops packets, a
+// peer that closes at once or mid-pairing, one that accepts and never answers. Only what no adb
+// here can do (a phone found by mDNS, a pairing that succeeds, platform-tools 30's framing) goes
+// through the named fake of pairingAdbServer.ts, in front of the real server, so that a pairing
+// that succeeds connects a simulated device the real server then lists.
 
 import * as assert from 'node:assert/strict';
-import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
+import * as net from 'node:net';
+import { labAdbRelease } from '../../lab/adbServerProcess';
 import { PairingAdbServer } from '../../lab/pairingAdbServer';
-import { tcpSerial } from '../../lab/ports';
+import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
+import { findFreePort, listenOnLoopback, tcpSerial } from '../../lab/ports';
+import { connectionsTo } from '../../lab/resources';
 import { waitUntil } from '../../lab/wait';
-import { AdbCommand, CommandResult } from '../../src/shared/types';
+import { checkPairingSupport, PairingFlow, PairingWatcher } from '../../src/model/pairingFlow';
+import { pairingLine } from '../../src/model/troubleshootReport';
+import { AdbCommand, CommandResult, PollerConfig } from '../../src/shared/types';
 import { newPairingSecrets, PAIR_REPLY, parseMdnsServices, parsePairReply, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
+import { startBlackhole } from '../support/blackholeListener';
 import { useLab } from '../support/labFixture';
 import { useProblemSpy } from '../support/problemSpy';
+import { StartedHere } from '../support/started';
 
-/** A pairing port: nothing listens there, the fake answers for the phone. */
+/** A pairing port for the fake: nothing listens there, the fake answers for the phone. */
 const PAIRING_ADDRESS = '127.0.0.1:37001';
+/** The first release with `adb pair` (platform-tools 30.0.0). */
+const FIRST_PAIRING_RELEASE = 30;
+
+/** A loopback port standing for a phone's pairing port: `onConnection` gets adb's pairing connection. */
+interface PhonePort {
+  address: string;
+  /** adb's pairing connections, as they came. */
+  readonly connections: net.Socket[];
+  /** Resolves at adb's next pairing connection (or the last one, if one came). */
+  connected(): Promise<net.Socket>;
+}
 
 describe('wireless pairing (real worker, real adb server)', function () {
   this.timeout(30_000);
   const fixture = useLab();
+  const phones = new StartedHere();
+  let release: number;
   let harness: Harness | undefined;
   let fake: PairingAdbServer | undefined;
   useProblemSpy(
@@ -28,18 +52,32 @@ describe('wireless pairing (real worker, real adb server)', function () {
       harness = undefined;
       await fake?.close();
       fake = undefined;
+      await phones.stopAll();
     },
   );
 
+  before(async () => {
+    release = await labAdbRelease();
+  });
+
   /** Watches `server` through the real worker, until it is connected. */
-  async function watch(server: string): Promise<Harness> {
-    harness = createPoller({ servers: [server], pollIntervalMs: 200 });
+  async function watch(server: string, config: Partial<PollerConfig> = {}): Promise<Harness> {
+    harness = createPoller({ servers: [server], pollIntervalMs: 200, ...config });
     await harness.supervisor.start();
     await waitForSnapshot(harness.supervisor, (s) => s.servers[0].status === 'connected', 5000, `${server} connected`);
     return harness;
   }
 
   const run = (command: AdbCommand): Promise<CommandResult> => harness!.supervisor.runAdbCommand(command);
+
+  /** The watcher as the pairing flow sees it: the real worker's commands and device list. */
+  const flowWatcher = (): PairingWatcher => ({
+    runAdbCommand: run,
+    get devices() {
+      return harness!.supervisor.snapshot?.devices ?? [];
+    },
+    onDidChange: harness!.supervisor.onDidChangeDevices,
+  });
 
   const noLogMentions = (secret: string) =>
     assert.deepEqual(
@@ -48,24 +86,58 @@ describe('wireless pairing (real worker, real adb server)', function () {
       'a log line carries the password',
     );
 
-  it('reports every pairing command as unsupported on adb 29, and keeps watching its devices', async () => {
+  /** Listens on a free loopback port for adb's pairing connections; closed after the test. */
+  async function phonePort(onConnection: (socket: net.Socket) => void = () => undefined): Promise<PhonePort> {
+    const connections: net.Socket[] = [];
+    const waiting: ((socket: net.Socket) => void)[] = [];
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      connections.push(socket);
+      for (const resolve of waiting.splice(0)) resolve(socket);
+      onConnection(socket);
+    });
+    const port = await phones.start('a phone pairing port', listenOnLoopback(server), () => {
+      for (const socket of connections) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    return {
+      address: tcpSerial(port),
+      connections,
+      connected: () => (connections.length > 0 ? Promise.resolve(connections[connections.length - 1]) : new Promise((resolve) => waiting.push(resolve))),
+    };
+  }
+
+  /** On adb 29 every pairing command is refused as unknown: unsupported, in our words, without the password. */
+  function assertTooOld(result: CommandResult, password?: string): void {
+    assert.equal(result.unsupported, true, JSON.stringify(result));
+    assert.equal(result.ok, false);
+    assert.match(result.message, /too old for wireless pairing/);
+    if (password) assert.doesNotMatch(result.message, new RegExp(password));
+  }
+
+  it('answers each pairing command as the lab\'s adb release does, and keeps watching its devices', async () => {
     const server = fixture.adb.address;
     await watch(server);
     const { password } = newPairingSecrets();
-    const commands: AdbCommand[] = [
-      { kind: 'mdns-check', server },
-      { kind: 'mdns-services', server },
-      { kind: 'pair', server, address: PAIRING_ADDRESS, password },
-    ];
-    for (const command of commands) {
-      const result = await run(command);
-      assert.equal(result.unsupported, true, `${command.kind}: ${JSON.stringify(result)}`);
-      assert.equal(result.ok, false);
-      assert.match(result.message, /too old for wireless pairing/);
-      assert.doesNotMatch(result.message, new RegExp(password));
+    const nobody = tcpSerial(await findFreePort());
+    const check = await run({ kind: 'mdns-check', server });
+    const services = await run({ kind: 'mdns-services', server });
+    const pair = await run({ kind: 'pair', server, address: nobody, password });
+    if (release < FIRST_PAIRING_RELEASE) {
+      for (const result of [check, services, pair]) assertTooOld(result, password);
+    } else {
+      // Debian's build has no mDNS: it answers the check with nothing, and finds nothing.
+      assert.deepEqual({ ...check, message: '' }, { ok: false, builtWithoutMdns: true, message: '' });
+      assert.match(check.message, new RegExp(`${server.replace(/\./g, '\\.')} was built without mDNS discovery`));
+      assert.deepEqual(services, { ok: true, message: '' });
+      assert.deepEqual(pair, { ok: false, message: PAIR_REPLY.noPairingClient });
     }
-    const { serial } = await fixture.attach();
-    const snapshot = await waitForSnapshot(harness!.supervisor, (s) => deviceIn(s, serial)?.state === 'device', 5000, 'a device attached after the refusals');
+    // Both releases speak protocol 41, and list a device the same way.
+    assert.deepEqual(await run({ kind: 'version', server }), { ok: true, message: '41' });
+    const { serial } = await fixture.attach({ model: 'Pixel_8' });
+    const snapshot = await waitForSnapshot(harness!.supervisor, (s) => deviceIn(s, serial)?.state === 'device', 5000, 'a device attached after the pairing commands');
+    assert.equal(deviceIn(snapshot, serial)?.model, 'Pixel_8');
+    assert.equal(deviceIn(snapshot, serial)?.connection, 'tcp');
     assert.equal(snapshot.servers[0].status, 'connected');
     const sinceConnected = harness!.snapshots.slice(harness!.snapshots.findIndex((s) => s.servers[0].status === 'connected'));
     assert.deepEqual(
@@ -76,7 +148,113 @@ describe('wireless pairing (real worker, real adb server)', function () {
     noLogMentions(password);
   });
 
-  describe('on a newer server (the pairing fake)', () => {
+  describe("the real server's pairing replies", () => {
+    let server: string;
+    beforeEach(() => {
+      server = fixture.adb.address;
+    });
+
+    /** `pair` with the phone at `address`: adb 34's reply is checked by `expect`, adb 29's refusal by assertTooOld. */
+    async function pair(address: string, expect: (result: CommandResult) => void, deadlineMs?: number): Promise<void> {
+      const result = await run({ kind: 'pair', server, address, password: '123456', ...(deadlineMs !== undefined && { deadlineMs }) });
+      if (release < FIRST_PAIRING_RELEASE) assertTooOld(result);
+      else expect(result);
+    }
+
+    it('cannot reach a phone where nothing listens, or where the connection never opens: "Unable to start pairing client."', async () => {
+      await watch(server);
+      const unreachable = (result: CommandResult) => {
+        assert.deepEqual(result, { ok: false, message: PAIR_REPLY.noPairingClient });
+        assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'no-pairing-client', message: result.message });
+      };
+      await pair(tcpSerial(await findFreePort()), unreachable);
+      // Packets dropped: adb gives up its connect after its own 10 s, inside the worker's deadline.
+      const blackhole = await phones.start('a black-holed phone port', startBlackhole(), (started) => started.close());
+      await pair(blackhole.address, unreachable);
+    });
+
+    it('is refused by a phone that closes the connection at once, or mid-pairing (its dialog closed): "Wrong password or connection was dropped."', async () => {
+      await watch(server);
+      const closesAtOnce = await phonePort((socket) => socket.destroy());
+      await pair(closesAtOnce.address, (result) => assert.deepEqual(result, { ok: false, message: PAIR_REPLY.wrongPassword }));
+      // This one waits for adb's first message of the pairing, then goes away.
+      const closesMidway = await phonePort((socket) => socket.once('data', () => socket.destroy()));
+      await pair(closesMidway.address, (result) => {
+        assert.deepEqual(result, { ok: false, message: PAIR_REPLY.wrongPassword });
+        assert.equal(closesMidway.connections.length, 1, 'adb opened one pairing connection');
+      });
+    });
+
+    it('refuses a target that is no host:port (no port, an mDNS instance name): "Invalid port while parsing address"', async () => {
+      await watch(server);
+      for (const target of ['127.0.0.1', `adw-AbCdEf1234.${TLS_PAIRING_SERVICE}`]) {
+        await pair(target, (result) => {
+          assert.deepEqual(result, { ok: false, message: `Invalid port while parsing address [${target}]` });
+          assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'invalid-address', message: result.message });
+        });
+      }
+    });
+
+    it('ends a pairing the phone never answers at its deadline, naming the phone, and leaves no connection behind', async () => {
+      // Polls a minute apart: between them the push stream is the worker's one connection to the
+      // server, and the pairing's own is the one more.
+      await watch(server, { pollIntervalMs: 60_000 });
+      const streamOnly = 1;
+      const worker = () => connectionsTo(fixture.adb.port);
+      await waitUntil(async () => (await worker()) === streamOnly, 5000, 'only the push stream open', { everyMs: 20 });
+      const silent = await phonePort();
+      const pairing = run({ kind: 'pair', server, address: silent.address, password: '123456', deadlineMs: 2000 });
+      if (release < FIRST_PAIRING_RELEASE) {
+        assertTooOld(await pairing);
+        return;
+      }
+      await silent.connected();
+      assert.equal(await worker(), streamOnly + 1, 'the pairing request is open while adb talks to the phone');
+      const result = await pairing;
+      assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'no-answer', message: result.message });
+      assert.equal(result.ok, false);
+      assert.match(result.message, new RegExp(`^No answer from the phone at ${silent.address.replace(/\./g, '\\.')} within 2 s`));
+      await waitUntil(async () => (await worker()) === streamOnly, 5000, 'the pairing connection to the server closed', { everyMs: 20 });
+      // adb itself keeps waiting for that phone (it has no deadline), but answers the next pairing at once.
+      assert.equal(silent.connections.filter((socket) => !socket.destroyed).length, 1);
+      assert.deepEqual(await run({ kind: 'pair', server, address: tcpSerial(await findFreePort()), password: '123456' }), { ok: false, message: PAIR_REPLY.noPairingClient });
+      assert.equal(harness!.supervisor.snapshot?.servers[0].status, 'connected');
+    });
+  });
+
+  describe('the pairing flow and the Troubleshoot report on the real server', () => {
+    it('tell what the server can pair with: nothing on adb 29, a code only on a build without mDNS', async () => {
+      const server = fixture.adb.address;
+      await watch(server);
+      const support = await checkPairingSupport(flowWatcher(), server);
+      if (release < FIRST_PAIRING_RELEASE) {
+        assert.deepEqual({ ...support, message: '' }, { can: 'none', builtWithoutMdns: false, message: '' });
+        assert.match(pairingLine(support), /^cannot pair: too old/);
+      } else {
+        assert.deepEqual({ ...support, message: '' }, { can: 'code', builtWithoutMdns: true, message: '' });
+        assert.match(pairingLine(support), /built without mDNS discovery \(as the Linux distributions' adb packages are\).*Google's platform-tools have mDNS/);
+      }
+    });
+
+    it('pairs with a typed address and ends with what adb said, naming the phone', async () => {
+      const server = fixture.adb.address;
+      await watch(server);
+      const closes = await phonePort((socket) => socket.destroy());
+      const flow = new PairingFlow(flowWatcher(), server);
+      try {
+        const end = await flow.pairWithCode(closes.address, '123456', () => Promise.reject(new Error('never paired: nothing to connect')));
+        if (release < FIRST_PAIRING_RELEASE) {
+          assert.deepEqual(end.step === 'failed' && [end.at, end.failure], ['pairing', 'unsupported']);
+        } else {
+          assert.deepEqual(end, { step: 'failed', at: 'pairing', failure: 'wrong-password', message: PAIR_REPLY.wrongPassword, address: closes.address });
+        }
+      } finally {
+        flow.dispose();
+      }
+    });
+  });
+
+  describe('on a newer server with a phone on the network (the pairing fake)', () => {
     let server: string;
 
     beforeEach(async () => {
@@ -127,15 +305,12 @@ describe('wireless pairing (real worker, real adb server)', function () {
       noLogMentions(secrets.password);
     });
 
-    it('gives the wrong-password reason for a wrong password, as newer and older servers frame it', async () => {
+    it("reads a failure as platform-tools 30 frames it (the text after OKAY, no FAIL)", async () => {
       fake!.advertise({ instance: 'adw-wrong', type: TLS_PAIRING_SERVICE, address: PAIRING_ADDRESS });
       fake!.expectPairing({ address: PAIRING_ADDRESS, password: 'right', device: '127.0.0.1:1' });
-      for (const legacy of [false, true]) {
-        fake!.legacy = legacy;
-        const result = await run({ kind: 'pair', server, address: PAIRING_ADDRESS, password: 'wrong' });
-        assert.equal(result.ok, false, result.message);
-        assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'wrong-password', message: PAIR_REPLY.wrongPassword }, `legacy: ${legacy}`);
-      }
+      fake!.legacy = true;
+      const result = await run({ kind: 'pair', server, address: PAIRING_ADDRESS, password: 'wrong' });
+      assert.deepEqual(result, { ok: false, message: PAIR_REPLY.wrongPassword });
     });
 
     it('never sends a password with a colon (the server would read the rest as the target)', async () => {
@@ -145,35 +320,12 @@ describe('wireless pairing (real worker, real adb server)', function () {
       assert.deepEqual(fake!.pairRequests, []);
     });
 
-    it('gives the time-out text when the phone never answers', async () => {
-      fake!.holdMs = 300;
-      fake!.advertise({ instance: 'adw-silent', type: TLS_PAIRING_SERVICE, address: PAIRING_ADDRESS });
-      fake!.expectPairing({ instance: 'adw-silent', password: 'pw', device: '127.0.0.1:1', outcome: 'hold' });
-      const result = await run({ kind: 'pair', server, address: PAIRING_ADDRESS, password: 'pw' });
-      assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'no-pairing-client', message: PAIR_REPLY.noPairingClient });
-      assert.equal(result.ok, false);
-    });
-
-    it('no longer lists a withdrawn pairing service, and cannot pair with it', async () => {
+    it('no longer lists a withdrawn pairing service', async () => {
       fake!.advertise({ instance: 'adw-gone', type: TLS_PAIRING_SERVICE, address: PAIRING_ADDRESS });
-      fake!.expectPairing({ instance: 'adw-gone', password: 'pw', device: '127.0.0.1:1' });
       const instances = async () => parseMdnsServices((await run({ kind: 'mdns-services', server })).message).services.map((s) => s.instance);
       assert.deepEqual(await instances(), ['adw-gone']);
       fake!.withdraw('adw-gone');
       assert.deepEqual(await instances(), []);
-      const result = await run({ kind: 'pair', server, address: PAIRING_ADDRESS, password: 'pw' });
-      assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'no-pairing-client', message: PAIR_REPLY.noPairingClient });
-    });
-
-    it('ends a pairing in progress with the dropped-connection text when the service goes away', async () => {
-      fake!.advertise({ instance: 'adw-closed', type: TLS_PAIRING_SERVICE, address: PAIRING_ADDRESS });
-      // Held for the default 10 s: only the withdrawal ends it sooner.
-      fake!.expectPairing({ instance: 'adw-closed', password: 'pw', device: '127.0.0.1:1', outcome: 'hold' });
-      const pairing = run({ kind: 'pair', server, address: PAIRING_ADDRESS, password: 'pw' });
-      await waitUntil(() => fake!.pairRequests.length === 1, 5000, 'the pairing request', { on: [(listener) => fake!.onPairRequest(listener)] });
-      fake!.withdraw('adw-closed');
-      const result = await pairing;
-      assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'wrong-password', message: PAIR_REPLY.wrongPassword });
     });
   });
 });

@@ -66,4 +66,23 @@ describe('NetworkBrowser', () => {
     assert.deepEqual(adb.asked, [OLD, NEW]);
     watch.dispose();
   });
+
+  it("does not offer a phone adb connected by itself, whatever form of its mDNS name the serial takes", async () => {
+    const lines = [`adb-A-1\t${TLS_CONNECT_SERVICE}\t192.168.1.20:41000`, `adb-B-2 (2)\t${TLS_CONNECT_SERVICE}\t192.168.1.21:42000`, `adb-C-3\t${TLS_CONNECT_SERVICE}\t192.168.1.22:43000`];
+    const adb = scripted(() => ({ ok: true, message: `${lines.join('\n')}\n` }));
+    browser = new NetworkBrowser(adb.run, () => [NEW], 1);
+    const changed = new Promise<void>((resolve) => browser!.onDidChange(() => resolve()));
+    const watch = browser.watch();
+    await changed;
+    const devices = [
+      // The mDNSResponder backend (macOS) keeps DNS's trailing dot.
+      device(NEW, `adb-A-1.${TLS_CONNECT_SERVICE}.`),
+      // Connected before its service was renamed after an mDNS name clash.
+      device(NEW, `adb-B-2.${TLS_CONNECT_SERVICE}`),
+      // The same phone on another server does not count.
+      device(OLD, `adb-C-3.${TLS_CONNECT_SERVICE}.`),
+    ];
+    assert.deepEqual(browser.unconnected(devices).map((s) => s.instance), ['adb-C-3']);
+    watch.dispose();
+  });
 });

@@ -5,12 +5,12 @@
 
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../src/common/events';
-import { PairingFlow, PairingState, PairingTiming } from '../../src/model/pairingFlow';
+import { checkPairingSupport, PairingFlow, PairingState, PairingTiming, showsQrCode } from '../../src/model/pairingFlow';
 import { AdbCommand, CommandResult, Device } from '../../src/shared/types';
-import { PAIR_REPLY, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
+import { PAIR_REPLY, pairNoAnswerMessage, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
 
 const SERVER = '127.0.0.1:5037';
-const FAST: PairingTiming = { browseEveryMs: 5, phoneTimeoutMs: 300, connectAfterMs: 20, deviceTimeoutMs: 300 };
+const FAST: PairingTiming = { browseEveryMs: 5, phoneTimeoutMs: 300, pairTimeoutMs: 1000, connectAfterMs: 20, deviceTimeoutMs: 300 };
 const SECRETS = { name: 'adw-AbCdEf1234', password: 'pw12pw12pw12' };
 const GUID = 'adb-2A051FDH2002Z3-x1yZ2w';
 
@@ -28,6 +28,11 @@ class ScriptedWatcher {
 
   list(serial: string): void {
     this.devices = [{ id: `${SERVER}/${serial}`, server: SERVER, serial, state: 'device', connection: 'tcp' }];
+    this.changed.fire();
+  }
+
+  /** A change that has nothing to do with the phone (another device's details, a server's status). */
+  fireUnrelated(): void {
     this.changed.fire();
   }
 }
@@ -63,7 +68,7 @@ describe('pairing flow (scripted watcher)', () => {
     const end = await flow.pairWithQrCode(SECRETS);
     assert.equal(stepOf(end), `done:${GUID}.${TLS_CONNECT_SERVICE}`);
     assert.deepEqual(steps, ['waiting-for-phone', 'pairing', 'waiting-for-device', `done:${GUID}.${TLS_CONNECT_SERVICE}`]);
-    assert.deepEqual(watcher.commands.filter((c) => c.kind === 'pair'), [{ kind: 'pair', server: SERVER, address: '192.168.1.86:37313', password: SECRETS.password }]);
+    assert.deepEqual(watcher.commands.filter((c) => c.kind === 'pair'), [{ kind: 'pair', server: SERVER, address: '192.168.1.86:37313', password: SECRETS.password, deadlineMs: FAST.pairTimeoutMs }]);
     assert.equal(watcher.commands.filter((c) => c.kind === 'connect').length, 0);
   });
 
@@ -81,7 +86,7 @@ describe('pairing flow (scripted watcher)', () => {
     const end = await flow.pairWithCode('192.168.1.86:37313', '123456');
     assert.equal(stepOf(end), 'done:192.168.1.86:41235');
     assert.deepEqual(watcher.commands.filter((c) => c.kind === 'connect'), [{ kind: 'connect', server: SERVER, address: '192.168.1.86:41235' }]);
-    assert.deepEqual(watcher.commands.find((c) => c.kind === 'pair'), { kind: 'pair', server: SERVER, address: '192.168.1.86:37313', password: '123456' });
+    assert.deepEqual(watcher.commands.find((c) => c.kind === 'pair'), { kind: 'pair', server: SERVER, address: '192.168.1.86:37313', password: '123456', deadlineMs: FAST.pairTimeoutMs });
   });
 
   it('says the phone was not found when its pairing service never shows, and never pairs', async () => {
@@ -94,16 +99,99 @@ describe('pairing flow (scripted watcher)', () => {
     assert.equal(watcher.commands.filter((c) => c.kind === 'pair').length, 0);
   });
 
-  it('tells a wrong password from other pairing failures', async () => {
+  it('names each pairing failure adb (or the worker\'s deadline) gives, with the phone\'s address', async () => {
     for (const [reply, failure] of [
       [PAIR_REPLY.wrongPassword, 'wrong-password'],
-      [PAIR_REPLY.noPairingClient, 'pairing-failed'],
+      [PAIR_REPLY.noPairingClient, 'phone-unreachable'],
+      ['Invalid port while parsing address [192.168.1.86:37313]', 'invalid-address'],
+      [pairNoAnswerMessage('192.168.1.86:37313', FAST.pairTimeoutMs), 'phone-not-answering'],
+      ['Failed to parse address for pairing: bad', 'pairing-failed'],
     ] as const) {
-      const flow = new PairingFlow(new ScriptedWatcher(() => ({ ok: false, message: reply })), SERVER, FAST);
-      const end = await flow.pairWithCode('192.168.1.86:37313', '000000');
+      const watcher = new ScriptedWatcher(() => ({ ok: false, message: reply }));
+      const end = await new PairingFlow(watcher, SERVER, FAST).pairWithCode('192.168.1.86:37313', '000000');
       assert.equal(stepOf(end), `failed:pairing:${failure}`);
-      assert.equal(end.step === 'failed' && end.message, reply);
+      assert.deepEqual(end, { step: 'failed', at: 'pairing', failure, message: reply, address: '192.168.1.86:37313' });
+      // The phone gets the flow's deadline, which the worker enforces.
+      assert.deepEqual(watcher.commands, [{ kind: 'pair', server: SERVER, address: '192.168.1.86:37313', password: '000000', deadlineMs: FAST.pairTimeoutMs }]);
     }
+  });
+
+  it("takes the device adb connected by itself under any form of the phone's mDNS name, and connects nothing again", async () => {
+    // The mDNSResponder backend (macOS) keeps DNS's trailing dot; an mDNS name clash renames the instance.
+    for (const [advertised, serial] of [
+      [GUID, `${GUID}.${TLS_CONNECT_SERVICE}.`],
+      [`${GUID} (2)`, `${GUID} (2).${TLS_CONNECT_SERVICE}`],
+      [`${GUID} (2)`, `${GUID} (2).${TLS_CONNECT_SERVICE}.`],
+    ]) {
+      const watcher: ScriptedWatcher = new ScriptedWatcher((command) => {
+        if (command.kind === 'mdns-services') return services(`${advertised}\t${TLS_CONNECT_SERVICE}\t192.168.1.86:41235`);
+        if (command.kind === 'pair') {
+          setImmediate(() => watcher.list(serial));
+          return { ok: true, message: `Successfully paired to 192.168.1.86:37313 [guid=${GUID}]` };
+        }
+        return { ok: true, message: `connected to ${(command as { address?: string }).address}` };
+      });
+      const end = await new PairingFlow(watcher, SERVER, FAST).pairWithCode('192.168.1.86:37313', '123456');
+      assert.equal(stepOf(end), `done:${serial}`);
+      assert.deepEqual(watcher.commands.filter((c) => c.kind === 'connect'), [], serial);
+    }
+  });
+
+  it('connects the phone by the address of its renamed connect service when the server does not', async () => {
+    const watcher: ScriptedWatcher = new ScriptedWatcher((command) => {
+      if (command.kind === 'mdns-services') return services(`${GUID} (2)\t${TLS_CONNECT_SERVICE}\t192.168.1.86:41235`);
+      if (command.kind === 'pair') return { ok: true, message: `Successfully paired to 192.168.1.86:37313 [guid=${GUID}]` };
+      if (command.kind === 'connect') setImmediate(() => watcher.list(command.address));
+      return { ok: true, message: 'connected to 192.168.1.86:41235' };
+    });
+    const end = await new PairingFlow(watcher, SERVER, FAST).pairWithCode('192.168.1.86:37313', '123456');
+    assert.equal(stepOf(end), 'done:192.168.1.86:41235');
+  });
+
+  it('connects the phone itself as long after pairing as it said, however busy the device list is meanwhile', async () => {
+    // Someone else's device list keeps changing faster than connectAfterMs.
+    let unrelated: NodeJS.Timeout | undefined;
+    const watcher: ScriptedWatcher = new ScriptedWatcher((command) => {
+      if (command.kind === 'mdns-services') return services(`${GUID}\t${TLS_CONNECT_SERVICE}\t192.168.1.86:41235`);
+      if (command.kind === 'pair') {
+        unrelated = setInterval(() => watcher.fireUnrelated(), 2);
+        return { ok: true, message: `Successfully paired to 192.168.1.86:37313 [guid=${GUID}]` };
+      }
+      if (command.kind === 'connect') setImmediate(() => watcher.list(command.address));
+      return { ok: true, message: 'connected to 192.168.1.86:41235' };
+    });
+    try {
+      const end = await new PairingFlow(watcher, SERVER, FAST).pairWithCode('192.168.1.86:37313', '123456');
+      assert.equal(stepOf(end), 'done:192.168.1.86:41235');
+      assert.deepEqual(watcher.commands.filter((c) => c.kind === 'connect'), [{ kind: 'connect', server: SERVER, address: '192.168.1.86:41235' }]);
+    } finally {
+      clearInterval(unrelated);
+    }
+  });
+
+  it('through a server without mDNS: asks where to connect once paired, connects there, and ends on that device', async () => {
+    const asked: string[] = [];
+    const watcher: ScriptedWatcher = new ScriptedWatcher((command) => {
+      asked.push(`${command.kind}`);
+      if (command.kind === 'pair') return { ok: true, message: `Successfully paired to 192.168.1.86:37313 [guid=${GUID}]` };
+      if (command.kind === 'connect') {
+        setImmediate(() => watcher.list(command.address));
+        return { ok: true, message: `connected to ${command.address}` };
+      }
+      return services();
+    });
+    const flow = new PairingFlow(watcher, SERVER, FAST);
+    const steps = record(flow);
+    const end = await flow.pairWithCode('192.168.1.86:37313', '123456', async () => {
+      asked.push('the address');
+      return '192.168.1.86:41235';
+    });
+    assert.equal(stepOf(end), 'done:192.168.1.86:41235');
+    assert.deepEqual(steps, ['pairing', 'waiting-for-device', 'done:192.168.1.86:41235']);
+    assert.deepEqual(asked, ['pair', 'the address', 'connect']);
+
+    const dismissed = await new PairingFlow(watcher, SERVER, FAST).pairWithCode('192.168.1.86:37313', '123456', async () => undefined);
+    assert.equal(stepOf(dismissed), 'failed:waiting-for-device:device-not-connected');
   });
 
   it('says when a paired device does not connect in time', async () => {
@@ -164,5 +252,26 @@ describe('pairing flow (scripted watcher)', () => {
     flow.dispose();
     assert.equal(stepOf(await ended), 'cancelled');
     assert.equal(watcher.commands.filter((c) => c.kind === 'pair').length, 0);
+  });
+
+  it('shows the QR code only while it waits for the phone to scan it', () => {
+    const shown = (['waiting-for-phone', 'pairing', 'waiting-for-device', 'cancelled'] as const).filter((step) => showsQrCode({ step }));
+    assert.deepEqual(shown, ['waiting-for-phone']);
+    assert.equal(showsQrCode({ step: 'failed', at: 'waiting-for-phone', failure: 'phone-not-found', message: '' }), false);
+    assert.equal(showsQrCode({ step: 'done', device: { id: 'x', server: SERVER, serial: 'x', state: 'device', connection: 'tcp' } }), false);
+  });
+
+  it('tells what a server can pair with from its mdns check', async () => {
+    const answers: [CommandResult, string][] = [
+      [{ ok: true, message: 'mdns daemon version [Openscreen discovery 0.0.0]' }, 'qr false'],
+      [{ ok: false, message: 'ERROR: mdns discovery disabled' }, 'code false'],
+      [{ ok: false, builtWithoutMdns: true, message: 'built without mDNS' }, 'code true'],
+      [{ ok: false, unsupported: true, message: 'too old' }, 'none false'],
+    ];
+    for (const [answer, expected] of answers) {
+      const support = await checkPairingSupport(new ScriptedWatcher(() => answer), SERVER);
+      assert.equal(`${support.can} ${support.builtWithoutMdns}`, expected, answer.message);
+      assert.equal(support.message, answer.message);
+    }
   });
 });

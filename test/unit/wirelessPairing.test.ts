@@ -6,18 +6,23 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  connectedInstanceOf,
+  isConnectServiceOf,
   isUnknownHostService,
   MdnsService,
+  mdnsNotBuiltMessage,
   newPairingSecrets,
   PAIR_REPLY,
   PAIRING_NAME_PREFIX,
   PAIRING_NAME_RANDOM_LENGTH,
   PAIRING_PASSWORD_LENGTH,
   pairingUnsupportedMessage,
+  pairNoAnswerMessage,
   parseMdnsCheck,
   parseMdnsServices,
   parsePairReply,
   qrPairingPayload,
+  samePhoneInstance,
 } from '../../src/shared/wirelessPairing';
 
 const RUNS = { numRuns: 300, seed: 20_250_611 };
@@ -92,12 +97,15 @@ describe('wireless pairing: QR payload and secrets', () => {
 });
 
 describe('wireless pairing: adb replies', () => {
-  it('reads mdns check: a daemon version is available, an ERROR is not', () => {
-    assert.deepEqual(parseMdnsCheck('mdns daemon version [Openscreen discovery 0.0.0]'), { available: true, message: 'mdns daemon version [Openscreen discovery 0.0.0]' });
-    assert.deepEqual(parseMdnsCheck('mdns daemon version [13103]\n'), { available: true, message: 'mdns daemon version [13103]' });
-    assert.deepEqual(parseMdnsCheck('ERROR: mdns daemon unavailable'), { available: false, message: 'ERROR: mdns daemon unavailable' });
-    assert.deepEqual(parseMdnsCheck('ERROR: mdns discovery disabled'), { available: false, message: 'ERROR: mdns discovery disabled' });
-    assert.equal(parseMdnsCheck('').available, false);
+  it('reads mdns check: a daemon version runs, an ERROR is off, an empty answer is a build without mDNS', () => {
+    assert.deepEqual(parseMdnsCheck('mdns daemon version [Openscreen discovery 0.0.0]'), { discovery: 'running', message: 'mdns daemon version [Openscreen discovery 0.0.0]' });
+    assert.deepEqual(parseMdnsCheck('mdns daemon version [13103]\n'), { discovery: 'running', message: 'mdns daemon version [13103]' });
+    assert.deepEqual(parseMdnsCheck('ERROR: mdns daemon unavailable'), { discovery: 'off', message: 'ERROR: mdns daemon unavailable' });
+    assert.deepEqual(parseMdnsCheck('ERROR: mdns discovery disabled'), { discovery: 'off', message: 'ERROR: mdns discovery disabled' });
+    // Debian's adb 34.0.5 (measured): OKAY and nothing.
+    assert.deepEqual(parseMdnsCheck(''), { discovery: 'not-built', message: '' });
+    assert.deepEqual(parseMdnsCheck('\n'), { discovery: 'not-built', message: '' });
+    assert.match(mdnsNotBuiltMessage('127.0.0.1:5037'), /127\.0\.0\.1:5037 was built without mDNS discovery.*Linux distributions.*pairing with a code/);
   });
 
   it('reads mdns services: IPv4, IPv6 bracketed or bare, spaces and tabs in names, trailing dots, unknown types', () => {
@@ -189,7 +197,15 @@ describe('wireless pairing: adb replies', () => {
     assert.deepEqual(parsePairReply('Failed: Wrong password or connection was dropped.'), { ok: false, reason: 'wrong-password', message: PAIR_REPLY.wrongPassword });
     assert.deepEqual(parsePairReply('Failed: Unable to start pairing client.'), { ok: false, reason: 'no-pairing-client', message: PAIR_REPLY.noPairingClient });
     assert.deepEqual(parsePairReply('Failed: unable to create pairing client.'), { ok: false, reason: 'no-pairing-client', message: PAIR_REPLY.noPairingClientCreated });
-    for (const other of ['Invalid port while parsing address [phone]', 'Failed to parse address for pairing: bad', 'Failed: Successfully paired but server returned unknown response=\u0003', '']) {
+    assert.deepEqual(parsePairReply('Invalid port while parsing address [adb-XYZ._adb-tls-pairing._tcp]'), {
+      ok: false,
+      reason: 'invalid-address',
+      message: 'Invalid port while parsing address [adb-XYZ._adb-tls-pairing._tcp]',
+    });
+    const silent = pairNoAnswerMessage('192.168.1.86:37313', 20_000);
+    assert.match(silent, /^No answer from the phone at 192\.168\.1\.86:37313 within 20 s/);
+    assert.deepEqual(parsePairReply(silent), { ok: false, reason: 'no-answer', message: silent });
+    for (const other of ['Failed to parse address for pairing: bad', 'Failed: Successfully paired but server returned unknown response=\u0003', '']) {
       assert.deepEqual(parsePairReply(other), { ok: false, reason: 'other', message: other }, other);
     }
   });
@@ -200,5 +216,50 @@ describe('wireless pairing: adb replies', () => {
     assert.equal(isUnknownHostService('device offline'), false);
     assert.equal(isUnknownHostService(PAIR_REPLY.wrongPassword), false);
     assert.match(pairingUnsupportedMessage('127.0.0.1:5037', 'host:pair'), /127\.0\.0\.1:5037.*host:pair.*30\.0\.0/);
+  });
+});
+
+describe('wireless pairing: which listed device a connect service is', () => {
+  const service = { instance: 'adb-939AX05XBZ-vWgJpq', address: '192.168.1.86:39149' };
+
+  it('reads the instance out of every serial adb gives a device it connected by mDNS', () => {
+    for (const serial of [
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp',
+      // The mDNSResponder backend (macOS's usual one) keeps DNS's trailing dot.
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.local',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.local.',
+    ]) {
+      assert.equal(connectedInstanceOf(serial), 'adb-939AX05XBZ-vWgJpq', serial);
+    }
+    assert.equal(connectedInstanceOf('adb-939AX05XBZ-vWgJpq (2)._adb-tls-connect._tcp.'), 'adb-939AX05XBZ-vWgJpq (2)');
+    for (const serial of ['192.168.1.86:39149', 'emulator-5554', 'R58M123ABC', 'adb-X._adb._tcp', '_adb-tls-connect._tcp', 'adb-X._adb-tls-connect._tcp.extra']) {
+      assert.equal(connectedInstanceOf(serial), undefined, serial);
+    }
+  });
+
+  it('tells a phone renamed after an mDNS name clash from another phone', () => {
+    assert.ok(samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq (2)'));
+    assert.ok(samePhoneInstance('adb-939AX05XBZ-vWgJpq (3)', 'adb-939AX05XBZ-vWgJpq (2)'));
+    assert.ok(!samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpX'));
+    assert.ok(!samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq(2)'));
+    assert.ok(!samePhoneInstance('adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq (two)'));
+  });
+
+  it('matches a service to the device by its address or by any form of its name, and to nothing else', () => {
+    for (const serial of [
+      '192.168.1.86:39149',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp',
+      'adb-939AX05XBZ-vWgJpq._adb-tls-connect._tcp.',
+      'adb-939AX05XBZ-vWgJpq (2)._adb-tls-connect._tcp',
+      'adb-939AX05XBZ-vWgJpq (2)._adb-tls-connect._tcp.',
+    ]) {
+      assert.ok(isConnectServiceOf(service, serial), serial);
+      assert.ok(isConnectServiceOf({ ...service, instance: 'adb-939AX05XBZ-vWgJpq (2)' }, serial), `renamed service, ${serial}`);
+    }
+    for (const serial of ['192.168.1.86:39150', 'adb-939AX05XBZ-other._adb-tls-connect._tcp.', 'adb-939AX05XBZ-vWgJpq', 'adb-939AX05XBZ-vWgJpq._adb-tls-pairing._tcp']) {
+      assert.ok(!isConnectServiceOf(service, serial), serial);
+    }
+    assert.ok(!isConnectServiceOf({ instance: service.instance }, '192.168.1.86:39149'), 'no address known: by name only');
   });
 });

@@ -1,15 +1,19 @@
-// Wireless pairing as a user meets it in the real workbench. This machine's adb (29) cannot pair:
-// first it is asked for real and the user is told which platform-tools pairing needs. Then the
-// extension watches the named fake of lab/pairingAdbServer.ts, a proxy in front of the same real
-// adb server that answers only the mDNS and pairing services, as AOSP's adb does: the QR code the
-// panel draws is read back from a screenshot and the "phone" advertises and pairs with what it
-// holds; the device that then connects is a simulated one on the real server.
+// Wireless pairing as a user meets it in the real workbench. First the run's real adb server is
+// asked, and the user is told what it can do: adb 29 cannot pair (which platform-tools pairing
+// needs), Debian's adb 34 pairs but has no mDNS (no QR code; a pairing code with a typed address,
+// and adb's own failure when no phone answers there). Then the extension watches the named fake of
+// lab/pairingAdbServer.ts, a proxy in front of the same real adb server that answers only the mDNS
+// and pairing services, as AOSP's adb does, for what no adb here can do (a phone found by mDNS, a
+// pairing that succeeds): the QR code the panel draws is read back from a screenshot and the
+// "phone" advertises and pairs with what it holds; the device that then connects is a simulated
+// one on the real server.
 
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { labAdbRelease } from '../../../lab/adbServerProcess';
 import { PairingAdbServer } from '../../../lab/pairingAdbServer';
-import { tcpSerial } from '../../../lab/ports';
+import { findFreePort, tcpSerial } from '../../../lab/ports';
 import { SimulatedLab } from '../../../lab/sim/labClient';
 import { PICKER_ROWS, RESULTS, runCommand, screenshotPairingQr, STATUS_ITEM, waitForStatus, webviewFrame } from '../../../lab/vscode/workbenchDriver';
 import { PAIRING_VIEW_TYPE } from '../../../src/ui/pairingHtml';
@@ -91,12 +95,42 @@ describe('wireless pairing in the real workbench', function () {
     await fakes.stopAll();
   });
 
-  it('says which platform-tools pairing needs when the adb server is too old, and opens no panel', async () => {
+  it("says what the real adb server cannot do, and opens no panel: too old to pair (adb 29), or no mDNS to find the phone (adb 34)", async () => {
     const page = uiTestContext().workbench;
     await pickerAction(page, 'Pair a device over Wi-Fi with a QR code');
-    const text = await toast(page, 'Wireless pairing needs adb from platform-tools 30.0.0 or newer');
-    assert.match(text, /SDK Manager/);
+    if ((await labAdbRelease()) < 30) {
+      const text = await toast(page, 'Wireless pairing needs adb from platform-tools 30.0.0 or newer');
+      assert.match(text, /SDK Manager/);
+    } else {
+      const text = await toast(page, 'was built without mDNS discovery');
+      assert.match(text, /Linux distributions' adb packages.*cannot find a phone that scans a QR code.*Google's platform-tools have mDNS/s);
+      assert.match(text, /Pair with a Code/);
+    }
     assert.equal(await page.locator('.tab', { hasText: 'Pair' }).count(), 0, 'a pairing panel was opened');
+  });
+
+  it('pairs with a code through the real adb server: a typed address, and adb\'s own failure where no phone listens', async () => {
+    const page = uiTestContext().workbench;
+    const nobody = tcpSerial(await findFreePort());
+    if ((await labAdbRelease()) < 30) {
+      await runCommand(page, 'Android Devices: Pair a Device over Wi-Fi with a Pairing Code');
+      await toast(page, 'Wireless pairing needs adb from platform-tools 30.0.0 or newer');
+      return;
+    }
+    // From the QR command's notice: this server finds no phone, so the address is asked at once.
+    await runCommand(page, 'Android Devices: Pair a Device over Wi-Fi with a QR Code');
+    const notice = page.locator('.notifications-toasts .notification-toast', { hasText: 'was built without mDNS discovery' }).first();
+    await notice.locator('.monaco-button', { hasText: 'Pair with a Code' }).click();
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Pair device with pairing code' }).waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await page.locator(PICKER_ROWS).count(), 0, 'a list of phones the server cannot see');
+    await input.fill(nobody);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'six-digit' }).waitFor({ state: 'visible' });
+    await input.fill('123456');
+    await page.keyboard.press('Enter');
+    // adb 34's "Failed: Unable to start pairing client.", in the user's words.
+    assert.match(await toast(page, `Pairing with ${nobody} failed`), new RegExp(`could not reach the phone's pairing service at ${nobody.replace(/\./g, '\\.')}`));
   });
 
   it('pairs a phone that scans the QR code: the steps are shown, the device appears and is selected', async () => {
@@ -141,13 +175,13 @@ describe('wireless pairing in the real workbench', function () {
 
   it('says so, and opens no panel, when the server cannot browse mDNS (the QR code could never be found)', async () => {
     const page = uiTestContext().workbench;
-    fake.mdnsUnavailable = true;
+    fake.mdns = 'unavailable';
     try {
       await pickerAction(page, 'Pair a device over Wi-Fi with a QR code');
       assert.match(await toast(page, 'Cannot pair with a QR code through the adb server'), /mdns daemon unavailable/);
       assert.equal(await page.locator('.tab', { hasText: 'Pair over Wi-Fi' }).count(), 0, 'a pairing panel was opened');
     } finally {
-      fake.mdnsUnavailable = false;
+      fake.mdns = 'running';
     }
   });
 
@@ -163,6 +197,51 @@ describe('wireless pairing in the real workbench', function () {
       await frame.locator('button[data-action=close]').click();
     }
     await writeSettings(page, `{ ${PLAIN_EDITOR}, "androidDeviceWatcher.adbServers": ["${fake.address}"] }`, 'remote');
+  });
+
+  it('takes the QR code away once nothing waits for it (cancelled), and draws a new one to try again', async () => {
+    const page = uiTestContext().workbench;
+    await runCommand(page, 'Android Devices: Pair a Device over Wi-Fi with a QR Code');
+    const frame = await webviewFrame(page, PAIRING_VIEW_TYPE, 20_000);
+    const first = await qrPayload(frame);
+    await frame.locator('button[data-action=cancel]').click();
+    await frame.locator('#outcome', { hasText: 'Cancelled' }).waitFor({ state: 'visible' });
+    // A phone that scanned it now would wait at "pairing" for ever: it is gone from the page.
+    await frame.locator('#qr').waitFor({ state: 'hidden' });
+    assert.equal(await frame.locator('#qr img').getAttribute('src'), null);
+    await frame.locator('button[data-action=retry]').click();
+    const second = await qrPayload(frame);
+    assert.notEqual(second, first, 'the new attempt has a new code');
+    assert.deepEqual(await steps(frame), ['active Scan the QR code with the phone', 'pending Pairing with the phone', 'pending Waiting for the device to connect']);
+    await frame.locator('button[data-action=cancel]').click();
+    await frame.locator('button[data-action=close]').click();
+  });
+
+  it('through a server without mDNS, asks once paired where to connect the phone, and connects it there', async () => {
+    const page = uiTestContext().workbench;
+    const phone = await lab.addDevice({ properties: { 'ro.product.manufacturer': 'OnePlus', 'ro.product.model': 'CPH2581' } });
+    const pairingAddress = '127.0.0.1:37003';
+    fake.mdns = 'not-built';
+    try {
+      // The phone is not found on the network (no mDNS): only its addresses, as it shows them, are known.
+      fake.advertise({ instance: 'adb-OP12-noMdns', type: TLS_PAIRING_SERVICE, address: pairingAddress });
+      fake.expectPairing({ address: pairingAddress, password: '735102', device: tcpSerial(phone.port) });
+      await runCommand(page, 'Android Devices: Pair a Device over Wi-Fi with a Pairing Code');
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: 'Pair device with pairing code' }).waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(pairingAddress);
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'six-digit' }).waitFor({ state: 'visible' });
+      await input.fill('735102');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: `Paired with ${pairingAddress}: connect it` }).waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(tcpSerial(phone.port));
+      await page.keyboard.press('Enter');
+      assert.ok((await toast(page, 'Paired and connected:')).includes(tcpSerial(phone.port)));
+      assert.match(await waitForStatus(page, /CPH2581/), /CPH2581/);
+    } finally {
+      fake.mdns = 'running';
+    }
   });
 
   it('pairs with a pairing code: the phone is picked from the network, a wrong code is said to be wrong, the right one pairs', async () => {
