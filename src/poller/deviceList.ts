@@ -21,6 +21,13 @@ export const MAX_DEVICES_PER_SERVER = 500;
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const TRANSPORT_ID = /^\d{1,20}$/;
+/**
+ * A device adb connected through mDNS is named by its service instance, which may hold spaces: adb
+ * renames a clashing instance `adb-XXXX (2)` (AOSP transport.cpp prints the serial padded to 22
+ * columns, then a space, then the state), and the serial then ends with the service type (and the
+ * trailing dot of the mDNSResponder backend). Linear: `\S+` can only end at the first space.
+ */
+const MDNS_SERIAL_LINE = /^(\S+ \(\d{1,4}\)\._adb(?:-tls-connect)?\._tcp\.?)\s+([\s\S]*)$/;
 
 export function connectionKindOf(serial: string): ConnectionKind {
   if (/^emulator-\d+$/.test(serial)) {
@@ -38,7 +45,7 @@ export function parseDeviceLine(server: string, rawLine: string): Device | undef
   if (line.length === 0 || line.length > MAX_LINE_LENGTH) {
     return undefined;
   }
-  const serialMatch = /^(\S+)\s+([\s\S]*)$/.exec(line);
+  const serialMatch = MDNS_SERIAL_LINE.exec(line) ?? /^(\S+)\s+([\s\S]*)$/.exec(line);
   if (!serialMatch || CONTROL_CHARACTER.test(serialMatch[1])) {
     return undefined;
   }

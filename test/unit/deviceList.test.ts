@@ -66,6 +66,22 @@ describe('device list parsing (host:devices-l)', () => {
     );
   });
 
+  it('reads an mDNS-connected serial adb renamed after a name clash (it holds a space), with or without the trailing dot', () => {
+    const text = [
+      'adb-R58M12345-abc (2)._adb-tls-connect._tcp device product:p model:Pixel_8 device:d transport_id:4',
+      'adb-R58M12345-abc (3)._adb-tls-connect._tcp. offline transport_id:5',
+      'emulator-5554 device product:x._adb._tcp model:M transport_id:6',
+    ].join('\n');
+    assert.deepEqual(
+      parseDeviceList(SERVER, text).map((d) => [d.serial, d.state, d.connection, d.transportId]),
+      [
+        ['adb-R58M12345-abc (2)._adb-tls-connect._tcp', 'device', 'tcp', '4'],
+        ['adb-R58M12345-abc (3)._adb-tls-connect._tcp.', 'offline', 'tcp', '5'],
+        ['emulator-5554', 'device', 'emulator', '6'],
+      ],
+    );
+  });
+
   it('tells the connection kind from the serial', () => {
     assert.equal(connectionKindOf('emulator-5554'), 'emulator');
     assert.equal(connectionKindOf('192.168.1.20:5555'), 'tcp');
