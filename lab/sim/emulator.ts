@@ -18,7 +18,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { avdHome, listAvds } from '../../src/model/avdCatalog';
+import { androidUserHome, avdHome, listAvds } from '../../src/model/avdCatalog';
 import { DeviceLab } from './deviceLab';
 
 const DEFAULT_BOOT_MS = 1500;
@@ -94,8 +94,9 @@ async function freeConsolePort(): Promise<number> {
 
 async function main(args: string[]): Promise<number> {
   const home = avdHome(process.env);
+  const userHome = androidUserHome(process.env);
   if (args.includes('-list-avds')) {
-    for (const avd of (await listAvds(home)).avds) process.stdout.write(`${avd.name}\n`);
+    for (const avd of (await listAvds(home, userHome)).avds) process.stdout.write(`${avd.name}\n`);
     return 0;
   }
   const log = process.env.ADW_SIM_EMULATOR_LOG;
@@ -105,7 +106,7 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write('ERROR | No AVD specified. Use \'-avd\' to specify one.\n');
     return 1;
   }
-  const avd = (await listAvds(home)).avds.find((candidate) => candidate.name === name);
+  const avd = (await listAvds(home, userHome)).avds.find((candidate) => candidate.name === name);
   if (!avd) {
     process.stderr.write(`PANIC: Unknown AVD name [${name}], use -list-avds to see valid list.\n`);
     return 1;

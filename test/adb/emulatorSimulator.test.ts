@@ -80,7 +80,7 @@ describe('the simulated emulator, seen by the real adb server and the watcher', 
     const listed = await run(['-list-avds']);
     assert.equal(listed.code, 0);
     assert.deepEqual(listed.stdout.trim().split('\n'), ['Pixel_8_API_34', 'Tablet_API_30']);
-    const read = await listAvds(env.ANDROID_AVD_HOME!);
+    const read = await listAvds(env.ANDROID_AVD_HOME!, path.join(root, '.android'));
     assert.deepEqual(
       read.avds.map((avd) => [avd.name, avd.displayName, avd.apiLevel, avd.abi]),
       [
