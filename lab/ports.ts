@@ -1,6 +1,7 @@
 // Loopback ports for the lab: a free one to start a server on, and whether one already answers.
 
 import * as net from 'node:net';
+import * as os from 'node:os';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -36,11 +37,26 @@ export function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * An IPv4 address of this machine that is not loopback (its network interface's): a server
+ * reached there stands for one on another machine, as far as an address can tell.
+ */
+export function nonLoopbackAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .find((address) => address.family === 'IPv4' && !address.internal)?.address;
+}
+
 /** Listens on a free loopback port; resolves with it. */
-export async function listenOnLoopback(server: net.Server): Promise<number> {
+export function listenOnLoopback(server: net.Server): Promise<number> {
+  return listenOnFreePort(server, LOOPBACK);
+}
+
+/** Listens on a free port of `host`, an address of this machine; resolves with it. */
+export async function listenOnFreePort(server: net.Server, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: 0, host: LOOPBACK }, () => {
+    server.listen({ port: 0, host }, () => {
       server.off('error', reject);
       resolve();
     });
