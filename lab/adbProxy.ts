@@ -7,8 +7,8 @@
 //   'okay-only'  adb's OKAY goes through at once, the rest is kept back until release();
 //   { answer }   the request never reaches adb: `answer` gets the client's socket and replies itself
 //                (a fake of services the real server lacks, e.g. pairingAdbServer.ts).
-// It listens on 127.0.0.1 unless told another address of this machine (one that is not loopback
-// stands for an adb server on another machine, or forwarded from one), and ends with close(),
+// It listens on 127.0.0.1 unless told another name of this machine (its host name, which resolves
+// to loopback but stands for an adb server on another machine, or forwarded from one), and ends with close(),
 // which also closes connections being answered.
 
 import { EventEmitter } from 'node:events';

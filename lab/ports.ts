@@ -1,5 +1,6 @@
 // Loopback ports for the lab: a free one to start a server on, and whether one already answers.
 
+import { promises as dns } from 'node:dns';
 import * as net from 'node:net';
 import * as os from 'node:os';
 
@@ -38,13 +39,20 @@ export function portAnswers(port: number): Promise<boolean> {
 }
 
 /**
- * An IPv4 address of this machine that is not loopback (its network interface's): a server
- * reached there stands for one on another machine, as far as an address can tell.
+ * A name of this machine that resolves to loopback only (its host name, from /etc/hosts), or
+ * undefined. A server reached by it stands for one on another machine: the watcher does not
+ * resolve names, so only `localhost` and loopback literals count as this machine, while every
+ * packet stays on the loopback interface.
  */
-export function nonLoopbackAddress(): string | undefined {
-  return Object.values(os.networkInterfaces())
-    .flatMap((addresses) => addresses ?? [])
-    .find((address) => address.family === 'IPv4' && !address.internal)?.address;
+export async function anotherMachineStandIn(): Promise<string | undefined> {
+  const name = os.hostname();
+  if (!name || name.toLowerCase() === 'localhost' || net.isIP(name) !== 0) return undefined;
+  try {
+    const addresses = await dns.lookup(name, { all: true });
+    return addresses.length > 0 && addresses.every(({ address }) => address.startsWith('127.') || address === '::1') ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Listens on a free loopback port; resolves with it. */

@@ -1,7 +1,7 @@
 // Starting and stopping emulators by where they run (src/model/emulatorControl.ts), with the
 // simulated emulator against real adb servers: one of this machine (watched on 127.0.0.1), and one
-// reached on a non-loopback address of this machine, standing for another machine's server (a
-// remote one, or one forwarded from there).
+// reached by this machine's host name (loopback, but not a name the watcher takes for this
+// machine), standing for another machine's server (a remote one, or one forwarded from there).
 
 import * as assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { AdbProxy } from '../../lab/adbProxy';
 import { ADB_BIN } from '../../lab/adbServerProcess';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
-import { nonLoopbackAddress } from '../../lab/ports';
+import { anotherMachineStandIn } from '../../lab/ports';
 import { createSimulatedSdk, SimulatedSdk, writeAvd } from '../../lab/sim/avds';
 import { waitUntil } from '../../lab/wait';
 import { registerEmulator, SIMULATOR_MODE_FILE } from '../../lab/sim/emulator';
@@ -25,7 +25,7 @@ const TABLET = 'Tablet_API_30';
 
 describe('emulators started and stopped by where they run (real adb servers)', function () {
   this.timeout(60_000);
-  // This machine's adb server, and another "machine"'s, reached at a non-loopback address.
+  // This machine's adb server, and another "machine"'s, reached by this machine's host name.
   const local = useLab();
   const other = useLab();
   const here = new StartedHere();
@@ -36,8 +36,8 @@ describe('emulators started and stopped by where they run (real adb servers)', f
   const remotes: ChildProcess[] = [];
 
   before(async () => {
-    const host = nonLoopbackAddress();
-    if (!host) throw new Error('this test needs a network interface with an IPv4 address that is not loopback, to stand for another machine');
+    const host = await anotherMachineStandIn();
+    if (!host) throw new Error('this test needs a name of this machine that resolves to loopback only (its host name), to stand for another machine');
     const proxy = await here.start('a proxy to the other server', AdbProxy.start(other.adb.port, host), (started) => started.close());
     otherAddress = proxy.address;
     sdk = await here.start('a simulated SDK', createSimulatedSdk([{ name: PIXEL, apiLevel: 34 }, { name: TABLET, apiLevel: 30 }]), (started) => started.dispose());

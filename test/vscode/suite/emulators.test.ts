@@ -2,7 +2,7 @@
 // points ANDROID_HOME and ANDROID_AVD_HOME at it): started by the commands, followed through the
 // boot by the real adb server, named by AVD, selected once booted, stopped through the console.
 // Then with other adb servers: a watched one of this machine on another port than
-// ANDROID_ADB_SERVER_PORT's, and one standing for another machine's (a non-loopback address).
+// ANDROID_ADB_SERVER_PORT's, and one standing for another machine's (reached by this machine's host name).
 
 import * as assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AdbProxy } from '../../../lab/adbProxy';
-import { nonLoopbackAddress } from '../../../lab/ports';
+import { anotherMachineStandIn } from '../../../lab/ports';
 import { writeAvd } from '../../../lab/sim/avds';
 import { waitUntil } from '../../../lab/wait';
 import { SIMULATOR_MODE_FILE } from '../../../lab/sim/emulator';
@@ -194,14 +194,14 @@ describe('emulators and other adb servers, in the real extension host (simulated
     await here.stopAll();
     if (otherAvdHome) await fs.rm(path.dirname(otherAvdHome), { recursive: true, force: true });
   });
-  // Another adb server of this machine, and the same reached on a non-loopback address, as another machine's.
+  // Another adb server of this machine, and the same reached by this machine's host name (loopback, but not a name the watcher takes for this machine), as another machine's.
   const second = useLab();
   afterEach(() => endEmulators(api));
 
   before(async () => {
     api = await activeApi();
-    const host = nonLoopbackAddress();
-    if (!host) throw new Error('this test needs a network interface with an IPv4 address that is not loopback, to stand for another machine');
+    const host = await anotherMachineStandIn();
+    if (!host) throw new Error('this test needs a name of this machine that resolves to loopback only (its host name), to stand for another machine');
     otherAddress = (await here.start('a proxy to the second server', AdbProxy.start(second.adb.port, host), (proxy) => proxy.close())).address;
     otherAvdHome = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'adw-other-machine-')), 'avd');
     await writeAvd(otherAvdHome, { name: 'Pixel_8_API_34', apiLevel: 34 });
