@@ -7,7 +7,7 @@ import { PrivateAdbServer } from '../lab/adbServerProcess';
 import { createPoller, deviceIn, waitForSnapshot } from '../lab/pollerHarness';
 import { RawTracker } from '../lab/rawTracker';
 import { createSimulatedSdk } from '../lab/sim/avds';
-import { avdHome, listAvds } from '../src/model/avdCatalog';
+import { androidUserHome, avdHome, listAvds } from '../src/model/avdCatalog';
 import { medP95, quantile, Report } from './stats';
 
 const AVDS = 50;
@@ -23,7 +23,7 @@ export async function emulatorFigures(adb: PrivateAdbServer, runs: number, repor
     const reads: number[] = [];
     for (let run = 0; run < runs * 3; run++) {
       const started = performance.now();
-      const listing = await listAvds(home);
+      const listing = await listAvds(home, androidUserHome(env));
       reads.push(performance.now() - started);
       if (listing.avds.length !== AVDS) throw new Error(`listed ${listing.avds.length} AVDs, not ${AVDS}`);
     }

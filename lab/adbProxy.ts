@@ -7,11 +7,14 @@
 //   'okay-only'  adb's OKAY goes through at once, the rest is kept back until release();
 //   { answer }   the request never reaches adb: `answer` gets the client's socket and replies itself
 //                (a fake of services the real server lacks, e.g. pairingAdbServer.ts).
-// Everything is on 127.0.0.1 and ends with close(), which also closes connections being answered.
+// It listens on 127.0.0.1 unless told another name of this machine (its host name, which resolves
+// to loopback but stands for an adb server on another machine, or forwarded from one), and ends with close(),
+// which also closes connections being answered.
 
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import { listenOnLoopback } from './ports';
+import { formatHostPort } from '../src/shared/address';
+import { listenOnFreePort, LOOPBACK } from './ports';
 
 export type ReplyPlan = 'pass' | 'hold' | 'okay-only' | { answer: (client: net.Socket, service: string) => void };
 
@@ -28,19 +31,20 @@ export class AdbProxy extends EventEmitter {
     private readonly server: net.Server,
     readonly port: number,
     private readonly upstreamPort: number,
+    private readonly host: string,
   ) {
     super();
   }
 
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return formatHostPort({ host: this.host, port: this.port });
   }
 
-  /** Proxies 127.0.0.1:(a free port) to the adb server on 127.0.0.1:upstreamPort. */
-  static async start(upstreamPort: number): Promise<AdbProxy> {
+  /** Proxies host:(a free port), 127.0.0.1 by default, to the adb server on 127.0.0.1:upstreamPort. */
+  static async start(upstreamPort: number, host = LOOPBACK): Promise<AdbProxy> {
     const server = net.createServer();
-    const port = await listenOnLoopback(server);
-    const proxy = new AdbProxy(server, port, upstreamPort);
+    const port = await listenOnFreePort(server, host);
+    const proxy = new AdbProxy(server, port, upstreamPort, host);
     server.on('connection', (client) => proxy.accept(client));
     return proxy;
   }

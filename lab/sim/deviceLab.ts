@@ -14,6 +14,8 @@ export interface SimDeviceOptions {
   product?: string;
   model?: string;
   device?: string;
+  /** In this process only (not through the lab client): what a shell `reboot -p` does. */
+  onPowerOff?: () => void;
 }
 
 export interface SimDeviceInfo {
@@ -71,6 +73,7 @@ export class DeviceLab {
       product: options.product ?? properties['ro.product.name'],
       model: options.model ?? properties['ro.product.model'],
       device: options.device ?? properties['ro.product.device'],
+      onPowerOff: options.onPowerOff,
     });
     const port = await device.listen(options.port ?? 0);
     this.devices.set(port, device);

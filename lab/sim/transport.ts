@@ -234,6 +234,11 @@ class DeviceConnection {
 
   private onOpen(serverId: number, rawService: Buffer): void {
     const service = rawService.toString('utf8').replace(/\0+$/, '');
+    if (this.device.powerOff(service)) {
+      // As `reboot -p` on a device: the stream opens, nothing comes back, the device goes away.
+      this.send(COMMAND.OKAY, this.nextStreamId++, serverId);
+      return;
+    }
     const output = this.device.runService(service);
     if (output === undefined) {
       this.send(COMMAND.CLSE, 0, serverId);
@@ -266,6 +271,8 @@ export interface SimulatedDeviceOptions {
   product: string;
   model: string;
   device: string;
+  /** What `reboot -p` does (an emulator ends); without it the device does not know the command. */
+  onPowerOff?: () => void;
 }
 
 /** One simulated device: a TCP listener on 127.0.0.1 that speaks the device side of adb. */
@@ -323,6 +330,14 @@ export class SimulatedDevice {
   banner(state: SimDeviceState): string {
     const { product, model, device } = this.options;
     return `${state}::ro.product.name=${product};ro.product.model=${model};ro.product.device=${device};features=shell_v2,cmd`;
+  }
+
+  /** A shell `reboot -p`, when the device can power off: starts it and says so. */
+  powerOff(service: string): boolean {
+    const onPowerOff = this.options.onPowerOff;
+    if (!onPowerOff || !/^reboot\s+-p$/.test(parseShellService(service)?.command.trim() ?? '')) return false;
+    setImmediate(onPowerOff);
+    return true;
   }
 
   /** Output of a service, or undefined when the device does not offer it. */

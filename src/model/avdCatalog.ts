@@ -28,16 +28,21 @@ export interface AvdListing {
 const MAX_INI_BYTES = 256 * 1024;
 
 /**
- * The emulator's order: ANDROID_AVD_HOME, then ANDROID_USER_HOME/avd, then the older
- * ANDROID_SDK_HOME/.android/avd and ANDROID_EMULATOR_HOME/avd, then ~/.android/avd.
+ * The Android user home (`~/.android`), where an AVD's `path.rel` starts: ANDROID_USER_HOME, then
+ * the older ANDROID_SDK_HOME/.android and ANDROID_EMULATOR_HOME, then ~/.android.
  */
+export function androidUserHome(env: NodeJS.ProcessEnv, platform: Platform = THIS_PLATFORM): string {
+  const p = platform.os === 'win32' ? path.win32 : path.posix;
+  if (env.ANDROID_USER_HOME) return env.ANDROID_USER_HOME;
+  if (env.ANDROID_SDK_HOME) return p.join(env.ANDROID_SDK_HOME, '.android');
+  if (env.ANDROID_EMULATOR_HOME) return env.ANDROID_EMULATOR_HOME;
+  return p.join(platform.home, '.android');
+}
+
+/** The emulator's order: ANDROID_AVD_HOME, else the Android user home's `avd` folder. */
 export function avdHome(env: NodeJS.ProcessEnv, platform: Platform = THIS_PLATFORM): string {
   const p = platform.os === 'win32' ? path.win32 : path.posix;
-  if (env.ANDROID_AVD_HOME) return env.ANDROID_AVD_HOME;
-  if (env.ANDROID_USER_HOME) return p.join(env.ANDROID_USER_HOME, 'avd');
-  if (env.ANDROID_SDK_HOME) return p.join(env.ANDROID_SDK_HOME, '.android', 'avd');
-  if (env.ANDROID_EMULATOR_HOME) return p.join(env.ANDROID_EMULATOR_HOME, 'avd');
-  return p.join(platform.home, '.android', 'avd');
+  return env.ANDROID_AVD_HOME || p.join(androidUserHome(env, platform), 'avd');
 }
 
 /** `key=value` lines; later keys win, comments and blank lines are skipped. */
@@ -71,7 +76,12 @@ async function readSmall(file: string): Promise<string> {
   }
 }
 
-export async function listAvds(home: string): Promise<AvdListing> {
+/**
+ * The AVDs of `home`. Each `.ini` names its folder by `path`, else by `path.rel` from the Android
+ * user home (`userHome`, as the emulator resolves it: the AVD home may be elsewhere), else
+ * `<home>/<NAME>.avd`.
+ */
+export async function listAvds(home: string, userHome: string): Promise<AvdListing> {
   let entries: string[];
   try {
     entries = await fs.readdir(home);
@@ -88,7 +98,7 @@ export async function listAvds(home: string): Promise<AvdListing> {
         try {
           const pointer = parseIni(await readSmall(path.join(home, entry)));
           const relative = pointer.get('path.rel');
-          const candidates = [pointer.get('path'), relative && path.join(path.dirname(home), relative), path.join(home, `${name}.avd`)];
+          const candidates = [pointer.get('path'), relative && path.resolve(userHome, relative), path.join(home, `${name}.avd`)];
           const folder = await firstExisting(candidates.filter((c): c is string => !!c));
           if (!folder) {
             problems.push(`${entry}: its .avd folder is missing`);

@@ -6,7 +6,7 @@ import { FSWatcher, watch } from 'node:fs';
 import { Emitter } from '../common/events';
 import { DisposableBase, toDisposable } from '../common/lifecycle';
 import { AdbSearch, EMULATOR, locateAdb, Platform, THIS_PLATFORM } from './adbLocator';
-import { Avd, avdHome, listAvds } from './avdCatalog';
+import { androidUserHome, Avd, avdHome, listAvds } from './avdCatalog';
 
 /** A burst of file events (an AVD being created writes several files) is read once. */
 const SETTLE_MS = 100;
@@ -19,6 +19,7 @@ export class EmulatorCatalog extends DisposableBase {
   private readonly changed = this.register(new Emitter<void>());
   readonly onDidChange = this.changed.event;
   readonly home: string;
+  private readonly userHome: string;
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -26,6 +27,7 @@ export class EmulatorCatalog extends DisposableBase {
   ) {
     super();
     this.home = avdHome(env, platform);
+    this.userHome = androidUserHome(env, platform);
     this.register(
       toDisposable(() => {
         clearTimeout(this.settle);
@@ -47,7 +49,9 @@ export class EmulatorCatalog extends DisposableBase {
   refresh(): Promise<void> {
     this.reading ??= (async () => {
       try {
-        const listing = await listAvds(this.home);
+        const listing = await listAvds(this.home, this.userHome);
+        // Disposed during the read: no change to announce, and no watch to open (it would never close).
+        if (this.store.isDisposed) return;
         if (JSON.stringify(listing.avds) !== JSON.stringify(this.listed)) {
           this.listed = listing.avds;
           this.changed.fire();

@@ -25,8 +25,45 @@ export async function readConsoleToken(home: string): Promise<string | undefined
   return text?.trim() || undefined;
 }
 
+export interface ConsoleOptions {
+  token?: string;
+  timeoutMs: number;
+}
+
 /** One console session: connect, authenticate when asked, run the commands, close. */
-export async function runConsoleCommands(port: number, commands: string[], options: { token?: string; timeoutMs: number }): Promise<ConsoleReply[]> {
+export function runConsoleCommands(port: number, commands: string[], options: ConsoleOptions): Promise<ConsoleReply[]> {
+  return withConsole(port, options, async (send) => {
+    const replies: ConsoleReply[] = [];
+    for (const command of commands) replies.push(await send(command));
+    return replies;
+  });
+}
+
+export interface ConsoleKill {
+  killed: boolean;
+  /** The console's words, or why it was not this emulator's. */
+  text: string;
+}
+
+/**
+ * `kill` through the console on 127.0.0.1:port, only when that console is the emulator meant:
+ * with `avd`, its `avd name` must answer that AVD (a server forwarded to this machine lists
+ * emulators whose ports are another machine's; this machine's emulator on that port is not one).
+ */
+export function killThroughConsole(port: number, avd: string | undefined, options: ConsoleOptions): Promise<ConsoleKill> {
+  return withConsole(port, options, async (send): Promise<ConsoleKill> => {
+    if (avd !== undefined) {
+      const name = await send('avd name');
+      if (!name.ok || name.text !== avd) {
+        return { killed: false, text: `the emulator console on port ${port} is not ${avd}'s (${name.ok ? `it runs ${name.text}` : name.text})` };
+      }
+    }
+    const reply = await send('kill');
+    return { killed: reply.ok, text: reply.text };
+  });
+}
+
+async function withConsole<T>(port: number, options: ConsoleOptions, use: (send: (command: string) => Promise<ConsoleReply>) => Promise<T>): Promise<T> {
   const socket = net.connect({ host: '127.0.0.1', port });
   const lines: string[] = [];
   let waiting: (() => void) | undefined;
@@ -77,9 +114,7 @@ export async function runConsoleCommands(port: number, commands: string[], optio
       const auth = await send(socket, `auth ${options.token}`, reply);
       if (!auth.ok) throw new Error(`the emulator console refused the auth token: ${auth.text}`);
     }
-    const replies: ConsoleReply[] = [];
-    for (const command of commands) replies.push(await send(socket, command, reply));
-    return replies;
+    return await use((command) => send(socket, command, reply));
   } finally {
     clearTimeout(deadline);
     socket.destroy();

@@ -1,38 +1,39 @@
 // Emulators from the picker and the palette: launch an AVD (normally, cold, or with its data
 // wiped), follow it until adb lists it booted and select it, say why when it exits early or does
-// not boot in time, and stop a running one through its console (`adb emu kill` as the fallback).
+// not boot in time, and stop a running one. Where it runs decides how (model/emulatorControl.ts):
+// the console on this machine, or a power-off through the adb server of another machine.
 
-import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { DisposableBase } from '../common/lifecycle';
 import { Avd } from '../model/avdCatalog';
-import { consolePortOf, readConsoleToken, runConsoleCommands } from '../model/emulatorConsole';
 import { EmulatorCatalog } from '../model/emulatorCatalog';
-import { launchEmulator } from '../model/emulatorLauncher';
-import { adbServerSocket, WatcherSettings } from '../model/settings';
+import { EmulatorControl, Registration } from '../model/emulatorControl';
+import { EmulatorExit } from '../model/emulatorLauncher';
+import { WatcherSettings } from '../model/settings';
 import { WatcherModel } from '../model/watcherModel';
 import { CommandResult, Device, effectiveState } from '../shared/types';
 import { inert } from './deviceText';
 
 export type LaunchMode = 'normal' | 'cold' | 'wipe';
 
-const CONSOLE_TIMEOUT_MS = 5000;
-
 export class EmulatorActions extends DisposableBase {
+  private readonly control: EmulatorControl;
+
   constructor(
     private readonly catalog: EmulatorCatalog,
     private readonly model: WatcherModel,
     private readonly log: vscode.LogOutputChannel,
-    private readonly logFolder: string,
+    logFolder: string,
     private readonly settings: () => Pick<WatcherSettings, 'emulatorPath' | 'emulatorArgs' | 'emulatorBootTimeoutSeconds'>,
   ) {
     super();
+    this.control = new EmulatorControl(model, { env: process.env, home: os.homedir(), logFolder, adbPath: () => model.adb?.found?.path });
   }
 
-  /** A running emulator's AVD names, from the devices adb lists. */
+  /** AVDs running on this machine (an emulator listed by another machine's adb server is not). */
   runningAvds(): Set<string> {
-    return new Set(this.model.devices.flatMap((d) => (d.connection === 'emulator' && d.details?.avdName ? [d.details.avdName] : [])));
+    return this.control.runningHere();
   }
 
   /** Asks for an AVD that is not running (a quick pick) unless `name` is given. */
@@ -52,12 +53,13 @@ export class EmulatorActions extends DisposableBase {
 
   /** Launches `avd`; resolves once the emulator process runs (the boot is followed after). */
   async launch(avd: Avd, mode: LaunchMode = 'normal'): Promise<CommandResult> {
-    if (this.runningAvds().has(avd.name)) {
-      // The emulator refuses a second instance of one AVD; say so before it does.
+    // The emulator refuses a second instance of one AVD (still booting included); say so before it does.
+    const alreadyRunning = () => {
       const message = vscode.l10n.t('{0} is already running.', avd.name);
       void vscode.window.showInformationMessage(message);
       return { ok: false, message };
-    }
+    };
+    if (this.runningAvds().has(avd.name)) return alreadyRunning();
     const { emulatorPath, emulatorArgs, emulatorBootTimeoutSeconds } = this.settings();
     const search = await this.catalog.findEmulator(emulatorPath);
     const emulator = search.found;
@@ -69,45 +71,51 @@ export class EmulatorActions extends DisposableBase {
       void vscode.window.showErrorMessage(message);
       return { ok: false, message };
     }
-    const portsInUse = new Set(this.model.devices.flatMap((d) => consolePortOf(d.serial) ?? []));
-    try {
-      const launched = await launchEmulator({
-        emulatorPath: emulator.path,
-        avd: avd.name,
-        coldBoot: mode === 'cold',
-        wipeData: mode === 'wipe',
-        extraArgs: emulatorArgs,
-        portsInUse,
-        logFolder: this.logFolder,
-      });
-      this.log.info(`starting emulator ${avd.name} as ${launched.serial}: ${emulator.path} (from ${emulator.source}) ${launched.args.join(' ')} (output in ${launched.logFile})`);
-      void this.follow(avd, launched.serial, launched.logFile, launched.exited, emulatorBootTimeoutSeconds * 1000);
-      return { ok: true, message: launched.serial };
-    } catch (error) {
-      const message = (error as Error).message;
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not start {0}: {1}', avd.name, inert(message)));
-      return { ok: false, message };
+    const outcome = await this.control.launch({ avd: avd.name, emulatorPath: emulator.path, coldBoot: mode === 'cold', wipeData: mode === 'wipe', extraArgs: emulatorArgs });
+    if (outcome.kind === 'already-running') return alreadyRunning();
+    if (outcome.kind === 'failed') {
+      this.log.error(`could not start emulator ${avd.name} with ${emulator.path}: ${outcome.message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not start {0}: {1}', avd.name, inert(outcome.message)));
+      return { ok: false, message: outcome.message };
     }
+    const { launched, registration } = outcome;
+    this.log.info(
+      `starting emulator ${avd.name} as ${launched.serial}: ${emulator.path} (from ${emulator.source}) ${launched.args.join(' ')} (registers with ${registration.server ?? `port ${registration.port ?? 'none'}, not watched`}; output in ${launched.logFile})`,
+    );
+    if (!registration.server) this.sayNotWatched(avd, registration);
+    void this.follow(avd, { serial: launched.serial, server: registration.server }, launched.logFile, launched.exited, emulatorBootTimeoutSeconds * 1000);
+    return { ok: true, message: launched.serial };
+  }
+
+  /** No adb server of this machine is watched: the emulator starts, and the watcher will not see it. */
+  private sayNotWatched(avd: Avd, registration: Registration): void {
+    const message =
+      registration.port === undefined
+        ? vscode.l10n.t('{0} is starting, but ANDROID_ADB_SERVER_PORT is not a port, so it registers with no adb server and will not be listed.', avd.name)
+        : vscode.l10n.t(
+            '{0} is starting and registers with the adb server on port {1} of this machine, which androidDeviceWatcher.adbServers does not name: it will not be listed here. Add 127.0.0.1:{1} to that setting to see it.',
+            avd.name,
+            String(registration.port),
+          );
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(message);
   }
 
   /**
    * Selects the emulator as soon as adb lists it (the status bar then says it is booting, and then
-   * ready); reports an early exit or a slow boot.
+   * ready); reports an early exit or a slow boot. One that registers with a server not watched
+   * (`server` undefined) cannot be seen booting: only an early exit is reported.
    */
-  private async follow(
-    avd: Avd,
-    serial: string,
-    logFile: string,
-    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }>,
-    bootDeadlineMs: number,
-  ): Promise<void> {
+  private async follow(avd: Avd, { serial, server }: { serial: string; server?: string }, logFile: string, exited: Promise<EmulatorExit>, bootTimeoutMs: number): Promise<void> {
+    const bootDeadlineMs = server === undefined ? undefined : bootTimeoutMs;
     let selected = false;
     let subscription: vscode.Disposable | undefined;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       new Promise<{ kind: 'booted'; device: Device }>((resolve) => {
+        if (bootDeadlineMs === undefined) return;
         const check = () => {
-          const device = this.model.devices.find((d) => d.serial === serial && d.connection === 'emulator');
+          const device = this.model.devices.find((d) => d.serial === serial && d.server === server && d.connection === 'emulator');
           if (!device) return;
           if (!selected) {
             selected = true;
@@ -119,7 +127,9 @@ export class EmulatorActions extends DisposableBase {
         check();
       }),
       exited.then((exit) => ({ kind: 'exited' as const, exit })),
-      new Promise<{ kind: 'slow' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'slow' }), bootDeadlineMs))),
+      new Promise<{ kind: 'slow' }>((resolve) => {
+        if (bootDeadlineMs !== undefined) timer = setTimeout(() => resolve({ kind: 'slow' }), bootDeadlineMs);
+      }),
     ]);
     subscription?.dispose();
     clearTimeout(timer);
@@ -131,6 +141,8 @@ export class EmulatorActions extends DisposableBase {
       this.log.info(`emulator ${avd.name} (${serial}) booted`);
     } else if (outcome.kind === 'exited') {
       const { code, signal, lastLines } = outcome.exit;
+      // Not watched, it may have run its course (stopped, its window closed): only a failure is news.
+      if (bootDeadlineMs === undefined && code === 0) return;
       this.log.error(`emulator ${avd.name} exited (${code ?? signal}) before it booted:\n${lastLines.join('\n')}`);
       void offerLog(
         Promise.resolve(
@@ -138,7 +150,7 @@ export class EmulatorActions extends DisposableBase {
         ),
       );
     } else {
-      const seconds = bootDeadlineMs / 1000;
+      const seconds = bootTimeoutMs / 1000;
       this.log.warn(`emulator ${avd.name} (${serial}) has not booted after ${seconds} s`);
       void offerLog(
         Promise.resolve(
@@ -148,38 +160,20 @@ export class EmulatorActions extends DisposableBase {
     }
   }
 
-  /** Through the emulator console (with its auth token), else `adb emu kill`; a failure is shown. */
+  /** Through its console on this machine, else through the adb server that lists it; a failure is shown. */
   async stop(device: Device): Promise<CommandResult> {
-    const result = await this.stopThroughConsoleOrAdb(device);
-    if (!result.ok) void vscode.window.showErrorMessage(vscode.l10n.t('Could not stop {0}: {1}', inert(device.serial), inert(result.message)));
-    return result;
-  }
-
-  private async stopThroughConsoleOrAdb(device: Device): Promise<CommandResult> {
-    const port = consolePortOf(device.serial);
-    if (device.connection !== 'emulator' || port === undefined) return { ok: false, message: `${device.serial} is not an emulator` };
-    try {
-      const token = await readConsoleToken(os.homedir());
-      const [reply] = await runConsoleCommands(port, ['kill'], { token, timeoutMs: CONSOLE_TIMEOUT_MS });
-      if (reply.ok) return { ok: true, message: reply.text };
-      throw new Error(reply.text);
-    } catch (error) {
-      this.log.warn(`emulator console of ${device.serial}: ${(error as Error).message}; trying adb emu kill`);
-      return this.adbEmuKill(device);
+    const outcome = await this.control.stop(device);
+    if (outcome.ok) {
+      this.log.info(`stopping ${device.serial} of ${device.server}: ${outcome.via === 'console' ? 'through its console' : outcome.message}`);
+      return { ok: true, message: outcome.message };
     }
-  }
-
-  private adbEmuKill(device: Device): Promise<CommandResult> {
-    const adb = this.model.adb?.found;
-    if (!adb) return Promise.resolve({ ok: false, message: 'adb not found' });
-    return new Promise((resolve) => {
-      execFile(
-        adb.path,
-        ['-s', device.serial, 'emu', 'kill'],
-        { env: { ...process.env, ADB_SERVER_SOCKET: adbServerSocket(device.server) }, timeout: CONSOLE_TIMEOUT_MS * 2 },
-        (error, stdout, stderr) => resolve(error ? { ok: false, message: (stderr || error.message).trim() } : { ok: true, message: stdout.trim() }),
-      );
-    });
+    this.log.warn(`could not stop ${device.serial} of ${device.server}: ${outcome.message}`);
+    void vscode.window.showErrorMessage(
+      outcome.elsewhere
+        ? vscode.l10n.t('{0} runs on the machine of the adb server {1} and is {2} there: it can be stopped only through that server once it is online, or on that machine.', inert(device.serial), inert(outcome.elsewhere), device.state)
+        : vscode.l10n.t('Could not stop {0}: {1}', inert(device.serial), inert(outcome.message)),
+    );
+    return { ok: false, message: outcome.message };
   }
 }
 

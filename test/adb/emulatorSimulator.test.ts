@@ -80,7 +80,7 @@ describe('the simulated emulator, seen by the real adb server and the watcher', 
     const listed = await run(['-list-avds']);
     assert.equal(listed.code, 0);
     assert.deepEqual(listed.stdout.trim().split('\n'), ['Pixel_8_API_34', 'Tablet_API_30']);
-    const read = await listAvds(env.ANDROID_AVD_HOME!);
+    const read = await listAvds(env.ANDROID_AVD_HOME!, path.join(root, '.android'));
     assert.deepEqual(
       read.avds.map((avd) => [avd.name, avd.displayName, avd.apiLevel, avd.abi]),
       [
@@ -127,6 +127,36 @@ describe('the simulated emulator, seen by the real adb server and the watcher', 
     launch(['-avd', 'Tablet_API_30', '-port', String(consolePort)]);
     await fixture.adb.waitForDevice(`emulator-${consolePort}`, 'device', 10_000);
     await assert.rejects(runConsoleCommands(consolePort, ['avd name'], { token: 'wrong', timeoutMs: 5000 }), /refused the auth token/);
+  });
+
+  it('powers off on a shell `reboot -p` through adb, as the emulator does when its guest shuts down', async () => {
+    const consolePort = await freeConsolePort();
+    const serial = `emulator-${consolePort}`;
+    const child = launch(['-avd', 'Tablet_API_30', '-port', String(consolePort)]);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await fixture.adb.waitForDevice(serial, 'device', 10_000);
+    // The shell never answers (the device goes down under it); adb's own client ends as the device leaves.
+    await fixture.adb.runAdb(['-s', serial, 'shell', 'reboot', '-p']);
+    assert.equal(await exited, 0);
+    await waitUntil(async () => !(await fixture.adb.devices()).some((d) => d.serial === serial), 10_000, `${serial} gone from adb`);
+  });
+
+  it('refuses a second instance of a running AVD, as the emulator does, and starts once the first has been killed', async () => {
+    const firstPort = await freeConsolePort();
+    const first = launch(['-avd', 'Pixel_8_API_34', '-port', String(firstPort)]);
+    // Listed: it runs, and holds its AVD's lock.
+    await fixture.adb.waitForDevice(`emulator-${firstPort}`, 'device', 10_000);
+    await fs.access(path.join(env.ANDROID_AVD_HOME!, 'Pixel_8_API_34.avd', 'hardware-qemu.ini.lock'));
+    const second = await run(['-avd', 'Pixel_8_API_34', '-port', String(await freeConsolePort())]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /Running multiple emulators with the same AVD is an experimental feature/);
+    // A SIGKILL leaves the lock behind: stale, since its process is gone.
+    const killed = new Promise((resolve) => first.once('exit', resolve));
+    first.kill('SIGKILL');
+    await killed;
+    const consolePort = await freeConsolePort();
+    launch(['-avd', 'Pixel_8_API_34', '-port', String(consolePort)]);
+    await fixture.adb.waitForDevice(`emulator-${consolePort}`, 'device', 10_000);
   });
 
   it('exits at once with an error in the failing mode, and for an unknown AVD', async () => {

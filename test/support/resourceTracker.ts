@@ -1,12 +1,12 @@
 // Counts what this process really has alive: an async_hooks hook records the creation and the
 // destruction of timers, immediates, worker threads, message ports, sockets, pipes and child
-// processes. Unlike `process.getActiveResourcesInfo()` it also sees what has been unref'd (every
+// processes and file-system watches. Unlike `process.getActiveResourcesInfo()` it also sees what has been unref'd (every
 // supervisor timer and the worker thread are), so "nothing left behind" means nothing.
 // Resources made by mocha itself (its test and hook timers) are ignored.
 
 import { AsyncHook, createHook } from 'node:async_hooks';
 
-const TRACKED = new Set(['Timeout', 'Immediate', 'WORKER', 'MESSAGEPORT', 'TCPWRAP', 'TCPCONNECTWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPECONNECTWRAP', 'PROCESSWRAP', 'UDPWRAP']);
+const TRACKED = new Set(['Timeout', 'Immediate', 'WORKER', 'MESSAGEPORT', 'TCPWRAP', 'TCPCONNECTWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPECONNECTWRAP', 'PROCESSWRAP', 'UDPWRAP', 'FSEVENTWRAP']);
 const MOCHA = /[\\/]node_modules[\\/]mocha[\\/]/;
 
 /** For `where`: resources made by the supervisor's own code (its timers, its worker threads). */

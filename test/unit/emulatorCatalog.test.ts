@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { installSimulatedEmulator, writeAvd } from '../../lab/sim/avds';
 import { EmulatorCatalog } from '../../src/model/emulatorCatalog';
+import { ResourceTracker } from '../support/resourceTracker';
 
 describe('EmulatorCatalog', () => {
   let root: string;
@@ -63,6 +64,26 @@ describe('EmulatorCatalog', () => {
     await fs.rm(path.join(home, 'A_API_30.ini'));
     await removed;
     assert.deepEqual(names(catalog), ['B_API_34']);
+  });
+
+  it('opens no folder watch when it is disposed while its first read is under way', async () => {
+    const home = path.join(root, 'avd');
+    await writeAvd(home, { name: 'A_API_30' });
+    const disposed = new EmulatorCatalog({ ANDROID_AVD_HOME: home, PATH: '' }, { os: 'linux', home: root });
+    let changes = 0;
+    disposed.onDidChange(() => changes++);
+    const tracker = ResourceTracker.start();
+    try {
+      const reading = disposed.refresh();
+      disposed.dispose();
+      await reading;
+      await tracker.settle();
+      // A watch would keep the host's event loop alive and refresh a disposed catalog.
+      assert.deepEqual(tracker.counts(/emulatorCatalog/), {});
+      assert.equal(changes, 0);
+    } finally {
+      tracker.stop();
+    }
   });
 
   it('has no AVDs and no emulator on a machine without them, and says nothing changed', async () => {

@@ -3,7 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { consolePortOf, runConsoleCommands } from '../../src/model/emulatorConsole';
+import { consolePortOf, killThroughConsole, runConsoleCommands } from '../../src/model/emulatorConsole';
 
 /** Simulated emulator console: the banner and replies of the real one, for the commands used. */
 function simulatedConsole(options: { token?: string; silent?: boolean }): Promise<{ port: number; received: string[]; close(): void }> {
@@ -72,6 +72,18 @@ describe('emulator console client', () => {
     await assert.rejects(runConsoleCommands(sim.port, ['kill'], { token: 'wrong', timeoutMs: 5000 }), /refused the auth token: authentication token does not match/);
     await assert.rejects(runConsoleCommands(sim.port, ['kill'], { timeoutMs: 5000 }), /asks for its auth token/);
     await assert.rejects(runConsoleCommands(silent.port, ['kill'], { timeoutMs: 200 }), /did not answer within 200 ms/);
+  });
+
+  it('kills only through the console of the AVD meant: another emulator on that port (a forwarded server\'s port) is left alone', async () => {
+    const sim = await simulatedConsole({ token: 'secret' });
+    open.push(sim);
+    assert.deepEqual(await killThroughConsole(sim.port, 'Tablet_API_30', { token: 'secret', timeoutMs: 5000 }), {
+      killed: false,
+      text: `the emulator console on port ${sim.port} is not Tablet_API_30's (it runs Pixel_8_API_34)`,
+    });
+    assert.deepEqual(sim.received, ['auth secret', 'avd name']);
+    assert.deepEqual(await killThroughConsole(sim.port, 'Pixel_8_API_34', { token: 'secret', timeoutMs: 5000 }), { killed: true, text: 'killing emulator, bye bye' });
+    assert.deepEqual(sim.received.slice(2), ['auth secret', 'avd name', 'kill']);
   });
 
   it('reports a command the console refuses', async () => {
