@@ -53,7 +53,7 @@ export interface DeviceStreamCounters {
 }
 
 /** A stream's window: un-acknowledged bytes the worker may have posted before it stops reading. */
-export const STREAM_WINDOW_BYTES = { default: 1024 * 1024, min: 64 * 1024, max: 16 * 1024 * 1024 } as const;
+export const STREAM_WINDOW_BYTES = { default: 4 * 1024 * 1024, min: 64 * 1024, max: 16 * 1024 * 1024 } as const;
 /** A request's output bound: beyond a few MB, stream it. */
 export const REQUEST_MAX_BYTES = { default: 1024 * 1024, max: 16 * 1024 * 1024 } as const;
 /** Deadlines a caller may ask for (ms). */

@@ -30,7 +30,7 @@ export interface DeviceRequestOptions {
 export type DeviceRequestResult = { ok: true; data: Uint8Array } | { ok: false; end: DeviceServiceEnd };
 
 export interface DeviceStreamOptions {
-  /** Bytes the worker may have sent and this side not yet taken (default 1 MiB, 64 KiB-16 MiB). */
+  /** Bytes the worker may have sent and this side not yet taken (default 4 MiB, 64 KiB-16 MiB). */
   windowBytes?: number;
   /** Until the device accepted the service; default 3 request timeouts of the poller config. */
   timeoutMs?: number;
