@@ -1,6 +1,7 @@
 // `npm run bench`: the poller's figures, each side by side with a baseline measured in the same
 // run (this machine is shared and noisy), printed as a Markdown table.
 //   BENCH_RUNS (default 30), BENCH_IDLE_SECONDS (default 60), BENCH_BURST (default 200), BENCH_ONLY,
+//   BENCH_STREAM_MB (default 256: the size of each throughput run's stream),
 //   BENCH_PUSH_WAIT_SECONDS (default 70: how long to wait for the push stream alone to drop a vanished TCP device)
 
 import { execFile } from 'node:child_process';
@@ -15,6 +16,7 @@ import { RECONNECT_BACKOFF } from '../src/poller/serverWatcher';
 import { Snapshot } from '../src/shared/types';
 import { hookedWorker, sendBusyLoop } from '../lab/workerHooks';
 import { emulatorFigures } from './emulators';
+import { streamFigures } from './streams';
 import { medP95, ms, quantile } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -22,8 +24,8 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 const POLL_MS = 1000;
 const PUSH_WAIT_SECONDS = Number(process.env.BENCH_PUSH_WAIT_SECONDS ?? 70);
-/** BENCH_ONLY=appear,vanish,lifecycle,restart,resources,burst,emulators runs a subset (all by default). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,restart,resources,burst,emulators').split(','));
+/** BENCH_ONLY=appear,vanish,lifecycle,restart,resources,burst,emulators,streams runs a subset (all by default). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,lifecycle,restart,resources,burst,emulators,streams').split(','));
 
 interface Row {
   what: string;
@@ -402,6 +404,7 @@ async function main(): Promise<void> {
     if (ONLY.has('resources')) await memoryAndIdleCpu(adb, lab);
     if (ONLY.has('burst')) await burst(adb, lab);
     if (ONLY.has('emulators')) await emulatorFigures(adb, Math.min(RUNS, 10), row);
+    if (ONLY.has('streams')) await streamFigures(adb, lab, RUNS, row);
   } finally {
     await Promise.all([adb.stop(), lab.close()]);
   }

@@ -4,6 +4,7 @@
 
 import { MessagePort, workerData } from 'node:worker_threads';
 import { runWorker } from '../src/poller/worker';
+import { activeHandles } from './resources';
 import type { HookMessage, WorkerHookOptions, WorkerMemoryUsage } from './workerHooks';
 
 const options: WorkerHookOptions = ((workerData as { extra?: WorkerHookOptions }).extra ?? {});
@@ -29,6 +30,19 @@ runWorker((message) => {
     case 'test-heap':
       if (options.reportHeap && 'reply' in hook) {
         reportHeap(hook.reply);
+      }
+      return true;
+    case 'test-handles':
+      if ('reply' in hook) {
+        hook.reply.postMessage(activeHandles());
+        hook.reply.close();
+      }
+      return true;
+    case 'test-crash':
+      if (options.allowCrash) {
+        setImmediate(() => {
+          throw new Error('test hook: worker crashed on purpose');
+        });
       }
       return true;
     default:

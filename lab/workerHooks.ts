@@ -18,6 +18,8 @@ export interface WorkerHookOptions {
   allowLeak?: boolean;
   /** Answer `workerHeapUsage` with the worker's own `process.memoryUsage()`. */
   reportHeap?: boolean;
+  /** On `sendCrash` the worker throws (an uncaught exception: a crash). */
+  allowCrash?: boolean;
 }
 
 /** The worker's `process.memoryUsage()`, as the heap hook reports it. */
@@ -29,7 +31,12 @@ export interface WorkerMemoryUsage {
   arrayBuffers: number;
 }
 
-export type HookMessage = { type: 'test-busy-loop' } | { type: 'test-leak' } | { type: 'test-heap'; reply: MessagePort };
+export type HookMessage =
+  | { type: 'test-busy-loop' }
+  | { type: 'test-leak' }
+  | { type: 'test-heap'; reply: MessagePort }
+  | { type: 'test-handles'; reply: MessagePort }
+  | { type: 'test-crash' };
 
 /** The compiled test entry (out/lab/hookedWorker.js). */
 export const HOOKED_WORKER_SCRIPT = path.join(__dirname, 'hookedWorker.js');
@@ -62,15 +69,29 @@ export function sendLeak(supervisor: PollerSupervisor): void {
 
 /** The worker's own memory usage (needs `reportHeap`); rejects after `timeoutMs`. */
 export function workerHeapUsage(supervisor: PollerSupervisor, timeoutMs = 2000): Promise<WorkerMemoryUsage> {
+  return askWorker(supervisor, (reply) => ({ type: 'test-heap', reply }), 'its heap', timeoutMs);
+}
+
+/** The handles keeping the worker's event loop alive, by kind (sockets, timers): what it holds. */
+export function workerHandles(supervisor: PollerSupervisor, timeoutMs = 2000): Promise<Record<string, number>> {
+  return askWorker(supervisor, (reply) => ({ type: 'test-handles', reply }), 'its handles', timeoutMs);
+}
+
+/** The worker throws an uncaught exception (needs `allowCrash`). */
+export function sendCrash(supervisor: PollerSupervisor): void {
+  send(supervisor, { type: 'test-crash' });
+}
+
+function askWorker<T>(supervisor: PollerSupervisor, message: (reply: MessagePort) => HookMessage, what: string, timeoutMs: number): Promise<T> {
   const { port1, port2 } = new MessageChannel();
-  return new Promise<WorkerMemoryUsage>((resolve, reject) => {
-    send(supervisor, { type: 'test-heap', reply: port2 }, [port2]);
+  return new Promise<T>((resolve, reject) => {
+    send(supervisor, message(port2), [port2]);
     const timer = setTimeout(() => {
-      reject(new Error(`the worker did not report its heap within ${timeoutMs} ms (state ${supervisor.state})`));
+      reject(new Error(`the worker did not report ${what} within ${timeoutMs} ms (state ${supervisor.state})`));
     }, timeoutMs);
-    port1.once('message', (memory: WorkerMemoryUsage) => {
+    port1.once('message', (answer: T) => {
       clearTimeout(timer);
-      resolve(memory);
+      resolve(answer);
     });
   }).finally(() => port1.close());
 }

@@ -106,6 +106,14 @@ export class DeviceLab {
     return this.device(port).getpropCount;
   }
 
+  bytesWritten(port: number): number {
+    return this.device(port).bytesWritten;
+  }
+
+  openStreams(port: number): number {
+    return this.device(port).openStreams;
+  }
+
   async close(): Promise<void> {
     const devices = [...this.devices.values()];
     this.devices.clear();

@@ -99,6 +99,16 @@ export class SimulatedLab {
     return this.request('getpropCount', port);
   }
 
+  /** Payload bytes the device has written to the adb server (WRTE), over all its streams. */
+  bytesWritten(port: number): Promise<number> {
+    return this.request('bytesWritten', port);
+  }
+
+  /** Services open on the device now: one the adb server has not closed (CLSE) and the device has not ended. */
+  openStreams(port: number): Promise<number> {
+    return this.request('openStreams', port);
+  }
+
   /** Kills the lab process; every simulated device vanishes with it. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.killChild();

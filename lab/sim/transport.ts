@@ -1,5 +1,8 @@
 // The device side of the adb transport protocol, enough for an adb server to attach a simulated
-// device over TCP, list it with its banner, and run `getprop` on it (adbkit and adb CLI shell v2).
+// device over TCP, list it with its banner, run `getprop` on it (adbkit and adb CLI shell v2), and
+// stream a known byte pattern as fast as adb carries it (`sim-stream`, for the stream tests and
+// benchmarks): one WRTE at a time, the next only after the server's OKAY, as adbd does. `sleep N`
+// writes nothing for N seconds, then ends.
 
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
@@ -25,6 +28,17 @@ const AUTH_TOKEN_LENGTH = 20;
 
 const SHELL_V2_STDOUT = 1;
 const SHELL_V2_EXIT = 3;
+const SHELL_V2_HEADER_LENGTH = 5;
+
+/** adbd stops filling `data_check` from this protocol version on (A_VERSION_SKIP_CHECKSUM). */
+const VERSION_SKIP_CHECKSUM = 0x01000001;
+
+/**
+ * `sim-stream BYTES` / `sim-stream forever`: byte k of the output is k % SIM_STREAM_MODULUS (a
+ * prime, so a chunk lost, doubled or reordered shows in the content, not only in the count).
+ */
+export const SIM_STREAM_COMMAND = 'sim-stream';
+export const SIM_STREAM_MODULUS = 251;
 
 export type SimDeviceState =
   | 'device'
@@ -42,17 +56,18 @@ export interface AdbMessage {
   data: Buffer;
 }
 
-export function encodeMessage(command: number, arg0: number, arg1: number, data: Buffer = Buffer.alloc(0)): Buffer {
+/** The 24-byte header of a message carrying `data`; `checksum` false sends 0, as adbd does past VERSION_SKIP_CHECKSUM. */
+function encodeHeader(command: number, arg0: number, arg1: number, data: Buffer, checksum: boolean): Buffer {
   const header = Buffer.alloc(HEADER_LENGTH);
   let check = 0;
-  for (const byte of data) check = (check + byte) >>> 0;
+  if (checksum) for (const byte of data) check = (check + byte) >>> 0;
   header.writeUInt32LE(command, 0);
   header.writeUInt32LE(arg0 >>> 0, 4);
   header.writeUInt32LE(arg1 >>> 0, 8);
   header.writeUInt32LE(data.length, 12);
   header.writeUInt32LE(check, 16);
   header.writeUInt32LE((command ^ 0xffffffff) >>> 0, 20);
-  return Buffer.concat([header, data]);
+  return header;
 }
 
 /** Splits a byte stream into messages; throws on a bad magic or an absurd length. */
@@ -94,37 +109,103 @@ interface ShellRequest {
   command: string;
 }
 
-/** `shell:CMD` (raw) or `shell,v2,OPTIONS:CMD`; anything else is not a shell request. */
+/**
+ * `shell:CMD` (raw), `shell,v2,OPTIONS:CMD`, or `exec:CMD` (raw, no pty: what adbd runs for
+ * `adb exec-out`); anything else is not a shell request.
+ */
 export function parseShellService(service: string): ShellRequest | undefined {
   const colon = service.indexOf(':');
   if (colon < 0) return undefined;
   const [name, ...options] = service.slice(0, colon).split(',');
+  if (name === 'exec' && options.length === 0) return { shellV2: false, command: service.slice(colon + 1) };
   if (name !== 'shell') return undefined;
   return { shellV2: options.includes('v2'), command: service.slice(colon + 1) };
 }
 
 function shellV2Packet(id: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(5);
+  const header = Buffer.alloc(SHELL_V2_HEADER_LENGTH);
   header.writeUInt8(id, 0);
   header.writeUInt32LE(payload.length, 1);
   return Buffer.concat([header, payload]);
 }
 
+/** What a service writes, one WRTE payload at a time: `next` gives at most `maxBytes`, undefined at the end. */
+export interface OutputSource {
+  next(maxBytes: number): Buffer | undefined;
+  /** Writes nothing for this long first (`sleep`). */
+  startAfterMs?: number;
+}
+
+function bufferSource(output: Buffer): OutputSource {
+  let offset = 0;
+  return {
+    next(maxBytes) {
+      if (offset >= output.length) return undefined;
+      const chunk = output.subarray(offset, offset + maxBytes);
+      offset += chunk.length;
+      return chunk;
+    },
+  };
+}
+
+/** `sim-stream`'s pattern, long enough to slice any payload from any phase without copying. */
+const SIM_STREAM_PATTERN = Buffer.from(Array.from({ length: SIM_STREAM_MODULUS + DEVICE_MAX_PAYLOAD }, (_, k) => k % SIM_STREAM_MODULUS));
+
+/** `total` bytes of the pattern (Infinity: until the stream is closed). */
+function patternSource(total: number): OutputSource {
+  let offset = 0;
+  return {
+    next(maxBytes) {
+      if (offset >= total) return undefined;
+      const phase = offset % SIM_STREAM_MODULUS;
+      const chunk = SIM_STREAM_PATTERN.subarray(phase, phase + Math.min(maxBytes, DEVICE_MAX_PAYLOAD, total - offset));
+      offset += chunk.length;
+      return chunk;
+    },
+  };
+}
+
+/** A raw source's bytes as shell v2 stdout packets, each within one payload, then the exit packet. */
+function shellV2Source(raw: OutputSource): OutputSource {
+  let exited = false;
+  return {
+    next(maxBytes) {
+      const data = raw.next(maxBytes - SHELL_V2_HEADER_LENGTH);
+      if (data) return shellV2Packet(SHELL_V2_STDOUT, data);
+      if (exited) return undefined;
+      exited = true;
+      return shellV2Packet(SHELL_V2_EXIT, Buffer.from([0]));
+    },
+  };
+}
+
 /** One stream the device opened in answer to an OPEN: writes wait for OKAY, then CLSE. */
 class OutgoingStream {
   private awaitingOkay = false;
+  private delay?: NodeJS.Timeout;
 
   constructor(
     private readonly send: (command: number, arg0: number, arg1: number, data?: Buffer) => void,
     readonly deviceId: number,
     readonly serverId: number,
-    private readonly chunks: Buffer[],
+    private readonly source: OutputSource,
+    private readonly maxPayload: number,
     private readonly onDone: () => void,
   ) {}
 
   start(): void {
     this.send(COMMAND.OKAY, this.deviceId, this.serverId);
-    this.sendNext();
+    if (this.source.startAfterMs === undefined) {
+      this.sendNext();
+    } else {
+      this.delay = setTimeout(() => this.sendNext(), this.source.startAfterMs);
+    }
+  }
+
+  /** The server closed it (CLSE) or the connection went: nothing more is written. */
+  abandon(): void {
+    clearTimeout(this.delay);
+    this.awaitingOkay = false;
   }
 
   onOkay(): void {
@@ -134,7 +215,7 @@ class OutgoingStream {
   }
 
   private sendNext(): void {
-    const chunk = this.chunks.shift();
+    const chunk = this.source.next(this.maxPayload);
     if (chunk) {
       this.awaitingOkay = true;
       this.send(COMMAND.WRTE, this.deviceId, this.serverId, chunk);
@@ -154,6 +235,7 @@ class DeviceConnection {
   private readonly streams = new Map<number, OutgoingStream>();
   private nextStreamId = 1;
   private maxPayload = DEVICE_MAX_PAYLOAD;
+  private checksums = true;
 
   constructor(
     private readonly socket: net.Socket,
@@ -172,8 +254,19 @@ class DeviceConnection {
     this.sendConnect('device');
   }
 
+  /** Streams the device has open on this connection (a service not yet closed by either side). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** The connection is gone: its streams write no more. */
+  closed(): void {
+    for (const stream of this.streams.values()) stream.abandon();
+    this.streams.clear();
   }
 
   private onData(chunk: Buffer): void {
@@ -192,6 +285,7 @@ class DeviceConnection {
     switch (message.command) {
       case COMMAND.CNXN:
         this.maxPayload = Math.min(DEVICE_MAX_PAYLOAD, message.arg1 || DEVICE_MAX_PAYLOAD);
+        this.checksums = message.arg0 < VERSION_SKIP_CHECKSUM;
         if (this.presentedState === 'unauthorized') {
           this.phase = 'awaiting-auth';
           this.sendAuthToken();
@@ -215,6 +309,7 @@ class DeviceConnection {
         if (this.streams.has(message.arg1)) this.send(COMMAND.OKAY, message.arg1, message.arg0);
         return;
       case COMMAND.CLSE:
+        this.streams.get(message.arg1)?.abandon();
         this.streams.delete(message.arg1);
         return;
       default:
@@ -245,23 +340,26 @@ class DeviceConnection {
       return;
     }
     const deviceId = this.nextStreamId++;
-    const chunks: Buffer[] = [];
-    for (let offset = 0; offset < output.length; offset += this.maxPayload) {
-      chunks.push(output.subarray(offset, offset + this.maxPayload));
-    }
     const stream = new OutgoingStream(
       (command, arg0, arg1, data) => this.send(command, arg0, arg1, data),
       deviceId,
       serverId,
-      chunks,
+      output,
+      this.maxPayload,
       () => this.streams.delete(deviceId),
     );
     this.streams.set(deviceId, stream);
     stream.start();
   }
 
-  private send(command: number, arg0: number, arg1: number, data?: Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(encodeMessage(command, arg0, arg1, data));
+  private send(command: number, arg0: number, arg1: number, data: Buffer = Buffer.alloc(0)): void {
+    if (this.socket.destroyed) return;
+    if (command === COMMAND.WRTE) this.device.countWritten(data.length);
+    // Header and payload in one writev, without copying a 256 KiB payload into a new buffer.
+    this.socket.cork();
+    this.socket.write(encodeHeader(command, arg0, arg1, data, this.checksums));
+    if (data.length > 0) this.socket.write(data);
+    this.socket.uncork();
   }
 }
 
@@ -281,6 +379,7 @@ export class SimulatedDevice {
   private readonly connections = new Set<DeviceConnection>();
   private state: SimDeviceState;
   private getpropStreams = 0;
+  private writtenBytes = 0;
   private boundPort = 0;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
@@ -289,6 +388,22 @@ export class SimulatedDevice {
 
   get getpropCount(): number {
     return this.getpropStreams;
+  }
+
+  /** Payload bytes of every WRTE the device sent, on every connection (how far a stream got). */
+  get bytesWritten(): number {
+    return this.writtenBytes;
+  }
+
+  countWritten(bytes: number): void {
+    this.writtenBytes += bytes;
+  }
+
+  /** Services open on the device now, over all its connections. */
+  get openStreams(): number {
+    let open = 0;
+    for (const connection of this.connections) open += connection.openStreams;
+    return open;
   }
 
   /** Listens on `port` (0 picks a free one); after an unplug, listens again on the same port. */
@@ -341,27 +456,36 @@ export class SimulatedDevice {
   }
 
   /** Output of a service, or undefined when the device does not offer it. */
-  runService(service: string): Buffer | undefined {
+  runService(service: string): OutputSource | undefined {
     const shell = parseShellService(service);
     if (!shell) return undefined;
     const stdout = this.runShellCommand(shell.command);
     if (stdout === undefined) return undefined;
-    const bytes = Buffer.from(stdout, 'utf8');
-    if (!shell.shellV2) return bytes;
-    return Buffer.concat([shellV2Packet(SHELL_V2_STDOUT, bytes), shellV2Packet(SHELL_V2_EXIT, Buffer.from([0]))]);
+    return shell.shellV2 ? shellV2Source(stdout) : stdout;
   }
 
-  private runShellCommand(command: string): string | undefined {
+  private runShellCommand(command: string): OutputSource | undefined {
     const words = command.trim().split(/\s+/);
+    if (words[0] === 'sleep' && words.length === 2 && /^\d+$/.test(words[1])) {
+      // Writes nothing, then ends: a command that keeps a request waiting.
+      return { next: () => undefined, startAfterMs: Number(words[1]) * 1000 };
+    }
+    if (words[0] === SIM_STREAM_COMMAND && words.length === 2) {
+      const total = words[1] === 'forever' ? Infinity : /^\d+$/.test(words[1]) ? Number(words[1]) : undefined;
+      return total === undefined ? undefined : patternSource(total);
+    }
     if (words[0] !== 'getprop' || words.length > 2) return undefined;
     this.getpropStreams++;
-    if (words.length === 1) return formatGetpropListing(this.options.properties);
-    return `${this.options.properties[words[1]] ?? ''}\n`;
+    if (words.length === 1) return bufferSource(Buffer.from(formatGetpropListing(this.options.properties), 'utf8'));
+    return bufferSource(Buffer.from(`${this.options.properties[words[1]] ?? ''}\n`, 'utf8'));
   }
 
   private accept(socket: net.Socket): void {
     const connection = new DeviceConnection(socket, this.state, this);
     this.connections.add(connection);
-    socket.on('close', () => this.connections.delete(connection));
+    socket.on('close', () => {
+      connection.closed();
+      this.connections.delete(connection);
+    });
   }
 }

@@ -25,10 +25,10 @@ import { DeviceDetails } from '../shared/types';
 import { isUnknownHostService, PAIR_DEADLINE_MS, pairNoAnswerMessage } from '../shared/wirelessPairing';
 import { AdbError, CLOSED_BY_US } from './adbErrors';
 import { detailsFromGetprop } from './getprop';
-import { MAX_SHELL_OUTPUT_BYTES, SocketReader } from './socketReader';
+import { SocketReader } from './socketReader';
 
 /** A shell command on a device gets this many request timeouts in all (a slow device over Wi-Fi). */
-const SHELL_DEADLINE_FACTOR = 3;
+export const SHELL_DEADLINE_FACTOR = 3;
 /** `adb start-server` gets this many request timeouts (its first run writes a key, then forks the server). */
 export const START_SERVER_DEADLINE_FACTOR = 5;
 const HEX_LENGTH = /^[0-9a-fA-F]{4}$/;
@@ -119,9 +119,56 @@ export class AdbServerClient {
 
   /** `getprop` on one device, parsed into the details the picker shows. */
   async fetchDetails(serial: string, transportId?: string): Promise<DeviceDetails> {
-    const transport = transportId ? `host:transport-id:${transportId}` : `host:transport:${serial}`;
-    const output = await this.request(transport, 'shell:getprop');
+    const output = await this.request(transportService(serial, transportId), 'shell:getprop');
     return detailsFromGetprop(output.toString('utf8'));
+  }
+
+  /**
+   * A device service's whole output (deviceServices.ts): connect, the device's transport, the
+   * service, and what it writes until the device closes it, all within `deadlineMs`; refused past
+   * `maxBytes`. The service string goes to adb as protocol data, never through a shell.
+   */
+  async deviceRequest(serial: string, transportId: string | undefined, service: string, deadlineMs: number, maxBytes: number): Promise<Buffer> {
+    const { value } = await this.operate(service, deadlineMs, async (link) => {
+      link.reader.limit(maxBytes, `${service} output`);
+      await this.send(link, transportService(serial, transportId));
+      await this.send(link, service);
+      return this.readShellOutput(link);
+    });
+    return value;
+  }
+
+  /**
+   * Opens a device service to stream it (deviceServices.ts): resolves once the device accepted it,
+   * within `deadlineMs` (connect included), with its socket, read by nobody from then on, and the
+   * bytes that came with the OKAY. The socket stays this client's: closeAll() destroys it.
+   */
+  async openDeviceStream(serial: string, transportId: string | undefined, service: string, deadlineMs: number): Promise<{ socket: net.Socket; head: Buffer }> {
+    const { link } = await this.operate(
+      service,
+      deadlineMs,
+      async (opened) => {
+        await this.send(opened, transportService(serial, transportId));
+        await this.send(opened, service);
+      },
+      { keepOpen: true },
+    );
+    return { socket: link.socket, head: link.reader.detach() };
+  }
+
+  /**
+   * Whether adb still has the device's transport (online): after a device service ended, it tells
+   * the device leaving (adb closes every stream of a transport it drops) from the service's end.
+   * Resolves with adb's refusal ("device offline", "device not found"), or undefined when online.
+   */
+  async transportRefusal(serial: string, transportId: string | undefined, deadlineMs: number): Promise<string | undefined> {
+    try {
+      await this.operate('host:transport', deadlineMs, (link) => this.send(link, transportService(serial, transportId)));
+      return undefined;
+    } catch (error) {
+      if (error instanceof Parser.FailError) return error.message.replace(/^Failure: '(.*)'$/s, '$1');
+      throw error;
+    }
   }
 
   /** `adb connect ADDRESS`: adb answers OKAY even when it failed, so the reply text is the result. */
@@ -321,13 +368,9 @@ export class AdbServerClient {
     return link.reader.read(parseInt(prefix, 16));
   }
 
-  /** A device service's output, until the server closes the stream; refused past MAX_SHELL_OUTPUT_BYTES. */
-  private async readShellOutput(link: Link): Promise<Buffer> {
-    const output = await link.reader.readToEnd();
-    if (output.length > MAX_SHELL_OUTPUT_BYTES) {
-      throw new AdbError(`the adb server at ${this.address} sent more than ${MAX_SHELL_OUTPUT_BYTES} bytes of shell output; refused`);
-    }
-    return output;
+  /** A device service's output, until the server closes the stream; refused past the reader's bound (MAX_SHELL_OUTPUT_BYTES unless set). */
+  private readShellOutput(link: Link): Promise<Buffer> {
+    return link.reader.readToEnd();
   }
 
   private async send(link: Link, service: string): Promise<void> {
@@ -351,6 +394,11 @@ export class AdbServerClient {
     this.sockets.delete(socket);
     socket.destroy();
   }
+}
+
+/** The host service that switches a connection to one device: by transport id when adb gave one (it names one connection of the device), else by serial. */
+export function transportService(serial: string, transportId?: string): string {
+  return transportId ? `host:transport-id:${transportId}` : `host:transport:${serial}`;
 }
 
 /** True when the server refused the request as a host service it does not know (an older adb). */

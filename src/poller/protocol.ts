@@ -4,8 +4,9 @@
 // `ready` with another version (a stale bundle after an update).
 
 import { AdbCommand, CommandResult, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../shared/types';
+import { DeviceServiceHostMessage, DeviceServiceWorkerMessage } from './deviceServiceProtocol';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export interface WorkerData {
   config: PollerConfig;
@@ -22,7 +23,8 @@ export type HostMessage =
   | { type: 'resume' }
   | { type: 'refresh' }
   | { type: 'stop' }
-  | { type: 'ping'; id: number };
+  | { type: 'ping'; id: number }
+  | DeviceServiceHostMessage;
 
 // worker -> host
 export type WorkerMessage =
@@ -33,4 +35,5 @@ export type WorkerMessage =
   | { type: 'stopped' }
   | { type: 'pong'; id: number }
   | ({ type: 'adb-command-result'; id: number } & CommandResult)
-  | { type: 'log'; level: LogLevel; message: string };
+  | { type: 'log'; level: LogLevel; message: string }
+  | DeviceServiceWorkerMessage;

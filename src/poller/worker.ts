@@ -4,7 +4,9 @@
 // first (test hooks live with the tests, never in the shipped bundle).
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { DeviceJobs } from './deviceJobs';
 import { DevicePoller } from './devicePoller';
+import { DeviceServices } from './deviceServices';
 import { HostMessage, PROTOCOL_VERSION, WorkerData, WorkerMessage } from './protocol';
 
 /** Sees every message from the host before the poller does; returns true when it handled it. */
@@ -17,12 +19,15 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
   const port = parentPort;
   const { config, startPaused = false } = workerData as WorkerData;
 
-  const post = (message: WorkerMessage): void => port.postMessage(message);
+  const post = (message: WorkerMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
 
   const poller = new DevicePoller(config, {
     snapshot: (snapshot, changes) => post({ type: 'snapshot', snapshot, changes }),
     log: (level, message) => post({ type: 'log', level, message }),
   });
+  // Device services (requests and streams) end before the worker says paused or stopped.
+  const services = new DeviceServices(config);
+  const deviceJobs = new DeviceJobs(services, post);
 
   const onMessage = (message: HostMessage): void => {
     if (extraHandler?.(message)) {
@@ -33,10 +38,12 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
         post({ type: 'pong', id: message.id });
         break;
       case 'pause':
+        deviceJobs.endAll('paused');
         poller.pause();
         post({ type: 'paused' });
         break;
       case 'resume':
+        services.accept();
         poller.resume();
         post({ type: 'resumed' });
         break;
@@ -46,8 +53,15 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
       case 'adb-command':
         void poller.runCommand(message.command).then((result) => post({ type: 'adb-command-result', id: message.id, ...result }));
         break;
+      case 'device-request':
+      case 'device-stream-open':
+      case 'device-stream-ack':
+      case 'device-cancel':
+        deviceJobs.handle(message);
+        break;
       case 'stop':
         // Graceful: close every socket and timer, say so, and let the thread end on its own.
+        deviceJobs.endAll('stopped');
         poller.stop();
         post({ type: 'stopped' });
         port.off('message', onMessage);
@@ -62,7 +76,9 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
 
   port.on('message', onMessage);
   post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
-  if (!startPaused) {
+  if (startPaused) {
+    services.endAll('paused'); // nothing runs until a resume
+  } else {
     poller.start();
   }
 }

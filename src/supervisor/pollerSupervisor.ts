@@ -8,10 +8,13 @@ import { WorkerMessage } from '../poller/protocol';
 import { AdbCommand, CommandResult, LOG_LEVELS, LogLevel, LogLine, PollerConfig, Snapshot } from '../shared/types';
 import { DEFAULT_SUPERVISOR_OPTIONS, DevicesUpdate, DisposedError, PollerState, StateChange, SupervisorOptions } from './types';
 import { CrashBudget } from './crashBudget';
+import { DeviceRequestOptions, DeviceRequestResult, DeviceServiceTarget, DeviceStream, DeviceStreamOptions } from './deviceStreams';
 import { WorkerExit, WorkerRun } from './workerRun';
 
 export { DEFAULT_SUPERVISOR_OPTIONS, DisposedError } from './types';
 export type { DevicesUpdate, PollerState, StateChange, SupervisorOptions } from './types';
+export { DeviceStream } from './deviceStreams';
+export type { DeviceRequestOptions, DeviceRequestResult, DeviceServiceEnd, DeviceServiceTarget, DeviceStreamOptions } from './deviceStreams';
 
 export class PollerSupervisor {
   private readonly options: SupervisorOptions;
@@ -140,12 +143,40 @@ export class PollerSupervisor {
     if (this.disposePromise) {
       return Promise.reject(new DisposedError());
     }
-    const state = this.currentState;
-    if (!this.run || state !== 'running') {
-      const next = state === 'paused' ? 'resume it first' : state === 'starting' || state === 'restarting' ? 'try again once it runs' : 'start it first';
-      return Promise.resolve({ ok: false, message: `the device watcher is ${state}; ${next}` });
+    if (!this.run || this.currentState !== 'running') {
+      return Promise.resolve({ ok: false, message: this.notRunning() });
     }
     return this.run.runCommand(command);
+  }
+
+  /**
+   * A device service's whole output (`shell:`, `exec:`, `sync:`), run by the worker; never rejects
+   * but after dispose. The service is data: build it from constants and validated arguments.
+   */
+  requestDeviceService(target: DeviceServiceTarget, service: string, options?: DeviceRequestOptions): Promise<DeviceRequestResult> {
+    if (this.disposePromise) {
+      return Promise.reject(new DisposedError());
+    }
+    if (!this.run || this.currentState !== 'running') {
+      return Promise.resolve({ ok: false, end: { reason: 'not-running', message: this.notRunning() } });
+    }
+    return this.run.deviceServices.request(target, service, options);
+  }
+
+  /** A device service's output as a stream, from the worker (DeviceStream); it ends on pause, stop, kill and crash. */
+  openDeviceStream(target: DeviceServiceTarget, service: string, options?: DeviceStreamOptions): DeviceStream {
+    this.throwIfDisposed();
+    if (!this.run || this.currentState !== 'running') {
+      return DeviceStream.endedAt({ reason: 'not-running', message: this.notRunning() });
+    }
+    return this.run.deviceServices.openStream(target, service, options);
+  }
+
+  /** Why a job for the worker cannot run now, and what to do. */
+  private notRunning(): string {
+    const state = this.currentState;
+    const next = state === 'paused' ? 'resume it first' : state === 'starting' || state === 'restarting' ? 'try again once it runs' : 'start it first';
+    return `the device watcher is ${state}; ${next}`;
   }
 
   /** Graceful: the worker closes its sockets and exits; past the deadline it is terminated. */

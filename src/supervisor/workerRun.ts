@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { HostMessage, PROTOCOL_VERSION, WorkerData, WorkerMessage } from '../poller/protocol';
 import { AdbCommand, CommandResult, LogLevel } from '../shared/types';
+import { DeviceServiceClient, DeviceServiceEnd } from './deviceStreams';
 import { PendingRequests } from './pendingRequests';
 
 /**
@@ -47,6 +48,13 @@ export interface WorkerRunListener {
   exit(exit: WorkerExit): void;
 }
 
+/** How a device service still open ends when its worker exits without a word about it. */
+function endOfExit(cause: ExitCause | undefined, error: Error | undefined): DeviceServiceEnd {
+  if (cause === 'kill') return { reason: 'killed', message: 'the device watcher was force-killed' };
+  if (cause === 'stop' || cause === 'dispose') return { reason: 'stopped', message: 'the device watcher stopped' };
+  return { reason: 'crashed', message: error?.message ?? 'the device watcher exited unexpectedly' };
+}
+
 export class WorkerRun {
   /** Resolves at a valid `ready`; rejects when the worker exits (or is refused) before it. */
   readonly ready: Promise<void>;
@@ -67,6 +75,8 @@ export class WorkerRun {
   private commandId = 0;
   private readonly acks = new PendingRequests<'paused' | 'resumed', void>();
   private readonly commands = new PendingRequests<number, CommandResult>();
+  /** Device service requests and streams in this worker; the exit ends those it could not. */
+  readonly deviceServices = new DeviceServiceClient((message) => this.post(message));
 
   constructor(
     private readonly options: WorkerRunOptions,
@@ -106,6 +116,7 @@ export class WorkerRun {
       this.timers.clear();
       this.acks.settleAll(undefined);
       this.commands.settleAll(STOPPED_BEFORE_ANSWER);
+      this.deviceServices.endAll(endOfExit(this.cause, this.error));
       const exit: WorkerExit = { cause: this.cause, error: this.error, code };
       listener.exit(exit);
       markExited(exit);
@@ -201,6 +212,12 @@ export class WorkerRun {
       case 'snapshot':
       case 'log':
         this.listener.message(message);
+        break;
+      case 'device-request-result':
+      case 'device-stream-opened':
+      case 'device-stream-data':
+      case 'device-end':
+        this.deviceServices.onMessage(message);
         break;
       default: {
         const unknown: never = message;
