@@ -15,7 +15,7 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
     throw new Error('the device poller runs only as a worker thread');
   }
   const port = parentPort;
-  const { config, startPaused = false } = workerData as WorkerData;
+  const { config, startPaused = false, background = false } = workerData as WorkerData;
 
   const post = (message: WorkerMessage): void => port.postMessage(message);
 
@@ -43,6 +43,9 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
       case 'refresh':
         poller.refresh();
         break;
+      case 'focus':
+        poller.setFocused(message.focused);
+        break;
       case 'adb-command':
         void poller.runCommand(message.command).then((result) => post({ type: 'adb-command-result', id: message.id, ...result }));
         break;
@@ -62,6 +65,9 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
 
   port.on('message', onMessage);
   post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+  if (background) {
+    poller.setFocused(false);
+  }
   if (!startPaused) {
     poller.start();
   }
