@@ -49,6 +49,9 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
   store.add(poller.onDidChangeState(({ previous, state, reason }) => log.info(`watcher ${previous} -> ${state}${reason ? ` (${reason})` : ''}`)));
 
   const model = store.add(new WatcherModel(poller, context.workspaceState, adb));
+  // Before the start, so that a window opened in the background starts at the slower pace.
+  model.setWindowFocused(vscode.window.state.focused);
+  store.add(vscode.window.onDidChangeWindowState(({ focused }) => model.setWindowFocused(focused)));
   store.add(
     model.onDidChange(({ devices }) => {
       for (const device of devices.added) log.info(`device added: ${device.serial} on ${device.server} (${device.state})`);

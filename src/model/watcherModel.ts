@@ -22,6 +22,8 @@ export interface WatcherPoller extends WatcherControls {
   readonly config: PollerConfig;
   readonly onDidChangeState: Event<StateChange>;
   readonly onDidChangeDevices: Event<DevicesUpdate>;
+  /** The window's focus: in the background the watcher polls and checks its worker less often. */
+  setFocused(focused: boolean): void;
 }
 
 /** The commands a user gives the watcher. */
@@ -160,6 +162,11 @@ export class WatcherModel extends DisposableBase {
   get unreachableProblem(): ServerProblem | undefined {
     const problems = this.servers.filter((s) => s.status === 'unreachable').map((s) => s.problem ?? 'other');
     return PROBLEM_ORDER.find((p) => problems.includes(p));
+  }
+
+  /** The window gained or lost focus (VS Code's window state); the watcher slows down in the background. */
+  setWindowFocused(focused: boolean): void {
+    this.poller.setFocused(focused);
   }
 
   select(device: Device): void {

@@ -38,6 +38,11 @@ const DETAILS_MAX_DEFER_MS = 1000;
 /** The host service behind each pairing command, for the words of an older server's refusal. */
 const PAIRING_SERVICES = { 'mdns-check': 'host:mdns:check', 'mdns-services': 'host:mdns:services', pair: 'host:pair' } as const;
 
+/** The poll's pace in the background: never faster than the configured one. */
+function backgroundPollIntervalMs(config: PollerConfig): number {
+  return Math.max(config.pollIntervalMs, config.backgroundPollIntervalMs);
+}
+
 export class DevicePoller {
   private readonly watchers = new Map<string, { client: AdbServerClient; watcher: ServerWatcher }>();
   private readonly listed = new Map<string, Device[]>();
@@ -59,6 +64,7 @@ export class DevicePoller {
   private publishImmediate?: NodeJS.Immediate;
   private forcePublish = false;
   private running = false;
+  private focused = true;
 
   constructor(
     private readonly config: PollerConfig,
@@ -134,6 +140,26 @@ export class DevicePoller {
     this.pause();
   }
 
+  /**
+   * The window's focus sets the poll's pace: in the background the push stream still shows a new
+   * device at once, and the poll (a vanished TCP device, an `unauthorized` change) may wait; on
+   * focus every server is polled at once, so what the slower pace missed shows now.
+   */
+  setFocused(focused: boolean): void {
+    if (focused === this.focused) {
+      return;
+    }
+    this.focused = focused;
+    const intervalMs = focused ? this.config.pollIntervalMs : backgroundPollIntervalMs(this.config);
+    this.sink.log('debug', `the window is ${focused ? 'focused' : 'in the background'}: polling every ${intervalMs} ms`);
+    for (const { watcher } of this.watchers.values()) {
+      watcher.setPollInterval(intervalMs);
+      if (focused) {
+        watcher.pollNow();
+      }
+    }
+  }
+
   /** Runs a user's adb command on one server; the device lists then follow by push and poll. */
   async runCommand(command: AdbCommand): Promise<CommandResult> {
     const entry = this.watchers.get(command.server);
@@ -197,12 +223,18 @@ export class DevicePoller {
   }
 
   private onDevices(server: string, devices: Device[]): void {
-    this.lastListAt = performance.now();
-    this.listed.set(server, devices);
+    // The watcher hands back the same array for a reply with the same text: nothing to publish.
+    const unchanged = this.listed.get(server) === devices;
+    if (!unchanged) {
+      this.lastListAt = performance.now();
+      this.listed.set(server, devices);
+    }
     for (const device of devices) {
       this.queueDetailsIfNeeded(device);
     }
-    this.schedulePublish();
+    if (!unchanged || this.forcePublish) {
+      this.schedulePublish();
+    }
   }
 
   private onStatus(state: ServerState): void {

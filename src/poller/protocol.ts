@@ -6,12 +6,15 @@
 import { AdbCommand, CommandResult, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../shared/types';
 import { DeviceServiceHostMessage, DeviceServiceWorkerMessage } from './deviceServiceProtocol';
 
+// 2: `focus` and `background` in WorkerData; the device-service messages (deviceServiceProtocol.ts).
 export const PROTOCOL_VERSION = 2;
 
 export interface WorkerData {
   config: PollerConfig;
   /** Open no connection until a `resume` arrives (a paused poller restarted with new settings). */
   startPaused?: boolean;
+  /** The window is in the background: poll at the background pace until `focus` says otherwise. */
+  background?: boolean;
   /** Opaque to the product: for a worker entry that wraps this one (tests). Never read here. */
   extra?: unknown;
 }
@@ -22,6 +25,8 @@ export type HostMessage =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'refresh' }
+  /** The window's focus changed (sent only on a change): the poll's pace; gaining focus polls at once. */
+  | { type: 'focus'; focused: boolean }
   | { type: 'stop' }
   | { type: 'ping'; id: number }
   | DeviceServiceHostMessage;

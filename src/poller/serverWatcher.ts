@@ -24,10 +24,20 @@ export class ServerWatcher {
   private generation = 0;
   private readonly sleep = new WakeableSleep();
   private pollTimer?: NodeJS.Timeout;
-  private pollNow?: () => void;
+  /** While connected: polls now. */
+  private sessionPoll?: () => void;
+  /** While connected: arms the next poll at the current pace (none while a poll is in flight: it arms its own). */
+  private reschedulePoll?: () => void;
   private state: ServerState;
   /** The last warning about a list's content, so that each is logged once, not once per poll. */
   private listProblem = '';
+  /**
+   * The last list read and its devices: a reply with the same text (nearly every poll) is not
+   * parsed again, and the same array tells the poller that nothing changed.
+   */
+  private lastList?: { text: string; devices: Device[] };
+  /** The poll's pace now: the configured interval, longer while the window is in the background. */
+  private pollIntervalMs: number;
   /** Said once: `startServer` is on but this address is not on this machine. */
   private remoteStartNoted = false;
 
@@ -37,6 +47,7 @@ export class ServerWatcher {
     private readonly sink: ServerWatcherSink,
   ) {
     this.state = { address: client.address, status: 'connecting' };
+    this.pollIntervalMs = config.pollIntervalMs;
   }
 
   start(): void {
@@ -54,18 +65,30 @@ export class ServerWatcher {
     this.generation++;
     clearTimeout(this.pollTimer);
     this.pollTimer = undefined;
-    this.pollNow = undefined;
+    this.sessionPoll = undefined;
+    this.reschedulePoll = undefined;
     this.sleep.wake();
     this.client.closeAll();
   }
 
   /** Poll now instead of at the next tick (a user's refresh, or a resume). */
   refresh(): void {
-    if (this.pollNow) {
-      this.pollNow();
+    if (this.sessionPoll) {
+      this.sessionPoll();
     } else {
       this.sleep.wake(); // reconnect now instead of at the end of the backoff
     }
+  }
+
+  /** Polls now if connected; a server being reconnected keeps its backoff. */
+  pollNow(): void {
+    this.sessionPoll?.();
+  }
+
+  /** The poll's pace from now on: the next poll comes one new interval from now. */
+  setPollInterval(ms: number): void {
+    this.pollIntervalMs = ms;
+    this.reschedulePoll?.();
   }
 
   private live(generation: number): boolean {
@@ -183,30 +206,43 @@ export class ServerWatcher {
         if (!slowPolls) {
           slowPolls = true;
           const message = describeAdbError(error, this.client.address, this.config.adbPath, this.config.requestTimeoutMs);
-          this.sink.log('warn', `adb server ${this.client.address}: ${message}; its device stream is open, so its devices stay listed; polling again every ${this.config.pollIntervalMs} ms`);
+          this.sink.log('warn', `adb server ${this.client.address}: ${message}; its device stream is open, so its devices stay listed; polling again every ${this.pollIntervalMs} ms`);
         }
       } finally {
         polling = false;
       }
       if (this.live(generation)) {
-        this.pollTimer = setTimeout(poll, this.config.pollIntervalMs);
+        schedule();
       }
     };
-    this.pollNow = () => void poll();
-    this.pollTimer = setTimeout(poll, this.config.pollIntervalMs);
+    const schedule = (): void => {
+      clearTimeout(this.pollTimer);
+      this.pollTimer = polling ? undefined : setTimeout(poll, this.pollIntervalMs);
+    };
+    this.sessionPoll = () => void poll();
+    this.reschedulePoll = schedule;
+    schedule();
 
     const reason = await Promise.race([stream.ended, pollFailed]);
     stream.close();
     clearTimeout(this.pollTimer);
-    this.pollNow = undefined;
+    this.sessionPoll = undefined;
+    this.reschedulePoll = undefined;
     if (this.live(generation)) {
       throw reason;
     }
   }
 
-  /** The devices in a list reply; what had to be left out is logged once per distinct problem. */
+  /**
+   * The devices in a list reply; what had to be left out is logged once per distinct problem.
+   * The same text as the last list gives the same array, unparsed.
+   */
   private readList(text: string): Device[] {
+    if (this.lastList?.text === text) {
+      return this.lastList.devices;
+    }
     const { devices, ignoredLines, droppedDevices } = readDeviceList(this.client.address, text);
+    this.lastList = { text, devices };
     const problems: string[] = [];
     if (droppedDevices > 0) {
       problems.push(`it lists ${devices.length + droppedDevices} devices; showing the first ${MAX_DEVICES_PER_SERVER}`);

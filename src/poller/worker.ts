@@ -17,7 +17,7 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
     throw new Error('the device poller runs only as a worker thread');
   }
   const port = parentPort;
-  const { config, startPaused = false } = workerData as WorkerData;
+  const { config, startPaused = false, background = false } = workerData as WorkerData;
 
   const post = (message: WorkerMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
 
@@ -50,6 +50,9 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
       case 'refresh':
         poller.refresh();
         break;
+      case 'focus':
+        poller.setFocused(message.focused);
+        break;
       case 'adb-command':
         void poller.runCommand(message.command).then((result) => post({ type: 'adb-command-result', id: message.id, ...result }));
         break;
@@ -76,6 +79,9 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
 
   port.on('message', onMessage);
   post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+  if (background) {
+    poller.setFocused(false);
+  }
   if (startPaused) {
     services.endAll('paused'); // nothing runs until a resume
   } else {

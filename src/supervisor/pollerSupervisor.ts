@@ -30,6 +30,8 @@ export class PollerSupervisor {
   private wantPaused = false;
   /** The stop in progress is a settings restart: a worker starts again when it ends. */
   private startAfterStop = false;
+  /** The window's focus (VS Code's window state): the poll's and the heartbeat's pace. */
+  private focused = true;
   private lastSnapshot?: Snapshot;
   private error?: string;
 
@@ -106,6 +108,20 @@ export class PollerSupervisor {
     if (this.currentState === 'running') {
       this.run?.refresh();
     }
+  }
+
+  /**
+   * The window gained or lost focus. In the background the worker polls and the heartbeat runs
+   * at a slower pace (the push stream still shows a new device at once); on focus both are back
+   * at once, with a poll. Kept for the workers that follow; only a change reaches the worker.
+   * A signal, not a command: ignored after dispose.
+   */
+  setFocused(focused: boolean): void {
+    if (this.disposePromise || focused === this.focused) {
+      return;
+    }
+    this.focused = focused;
+    this.run?.setFocused(focused);
   }
 
   /**
@@ -284,7 +300,7 @@ export class PollerSupervisor {
     this.clearRestartTimer();
     this.setState('starting');
     const run = new WorkerRun(
-      { ...this.options, workerData: { config: this.options.config, startPaused: this.wantPaused, extra: this.options.extraWorkerData } },
+      { ...this.options, workerData: { config: this.options.config, startPaused: this.wantPaused, background: !this.focused, extra: this.options.extraWorkerData } },
       {
         ready: () => this.onReady(run),
         message: (message) => this.onMessage(message),

@@ -33,6 +33,8 @@ export interface WorkerRunOptions {
   maxHeapMb: number;
   readyTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** The heartbeat while the window is in the background (workerData.background, setFocused). */
+  backgroundHeartbeatIntervalMs: number;
   watchdogTimeoutMs: number;
 }
 
@@ -68,10 +70,13 @@ export class WorkerRun {
   private hasExited = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readyTimer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  private heartbeatMs: number;
   private lastTickAt = 0;
   /** The one ping in flight: the watchdog times it, not the time since the last pong. */
   private ping?: { id: number; sentAt: number };
   private pingId = 0;
+  private focused: boolean;
   private commandId = 0;
   private readonly acks = new PendingRequests<'paused' | 'resumed', void>();
   private readonly commands = new PendingRequests<number, CommandResult>();
@@ -83,6 +88,8 @@ export class WorkerRun {
     private readonly listener: WorkerRunListener,
   ) {
     this.startedPaused = options.workerData.startPaused ?? false;
+    this.focused = !options.workerData.background;
+    this.heartbeatMs = this.focused ? options.heartbeatIntervalMs : options.backgroundHeartbeatIntervalMs;
     let resolveReady!: () => void;
     let rejectReady!: (error: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -149,6 +156,15 @@ export class WorkerRun {
 
   refresh(): void {
     this.post({ type: 'refresh' });
+  }
+
+  /** Tells the worker the window's focus (the poll's pace) and sets the heartbeat's pace; only on a change. */
+  setFocused(focused: boolean): void {
+    if (focused === this.focused) return;
+    this.focused = focused;
+    this.post({ type: 'focus', focused });
+    this.heartbeatMs = focused ? this.options.heartbeatIntervalMs : this.options.backgroundHeartbeatIntervalMs;
+    if (this.heartbeat) this.armHeartbeat();
   }
 
   runCommand(command: AdbCommand): Promise<CommandResult> {
@@ -235,23 +251,33 @@ export class WorkerRun {
     }
     this.isReady = true;
     this.forget(this.readyTimer);
-    this.lastTickAt = performance.now();
-    const heartbeat = setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
-    heartbeat.unref();
-    this.timers.add(heartbeat);
+    this.armHeartbeat();
     this.listener.ready();
     resolve();
   }
 
   /**
-   * The watchdog: one ping in flight at a time, timed from when it was sent. Time the host itself
-   * was not running (a breakpoint, another extension's synchronous work) shows as a tick coming
-   * later than its interval; that lateness is not the worker's: the ping's clock moves on by it
-   * (its pong may well be queued behind this very timer).
+   * (Re)starts the heartbeat at its current pace. The next tick's lateness is counted from now, at
+   * the new pace: a change of pace is not a host stall. A ping in flight keeps its clock.
+   */
+  private armHeartbeat(): void {
+    this.forget(this.heartbeat);
+    this.lastTickAt = performance.now();
+    this.heartbeat = setInterval(() => this.tick(), this.heartbeatMs);
+    this.heartbeat.unref();
+    this.timers.add(this.heartbeat);
+  }
+
+  /**
+   * The watchdog: one ping in flight at a time, timed from when it was sent, checked at each tick
+   * (so a worker that stops answering is ended at the first tick past the deadline). Time the
+   * host itself was not running (a breakpoint, another extension's synchronous work) shows as a
+   * tick coming later than its interval; that lateness is not the worker's: the ping's clock
+   * moves on by it (its pong may well be queued behind this very timer).
    */
   private tick(): void {
     const now = performance.now();
-    const lateness = Math.max(0, now - this.lastTickAt - this.options.heartbeatIntervalMs);
+    const lateness = Math.max(0, now - this.lastTickAt - this.heartbeatMs);
     this.lastTickAt = now;
     if (this.cause) {
       return;
@@ -298,7 +324,7 @@ export class WorkerRun {
 
   private forget(timer: NodeJS.Timeout | undefined): void {
     if (timer) {
-      clearTimeout(timer);
+      clearTimeout(timer); // clears an interval as well
       this.timers.delete(timer);
     }
   }

@@ -13,6 +13,7 @@ import { createPoller, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } f
 import { connectionsTo } from '../../lab/resources';
 import { PrivateAdbServer } from '../../lab/adbServerProcess';
 import { DisposedError, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';
+import { DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
 import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';
 import { hookedWorker, sendBusyLoop } from '../../lab/workerHooks';
 
@@ -194,7 +195,7 @@ describe('poller supervisor (real worker, real adb server)', function () {
     // A named fake: a stale worker bundle left over from another version.
     const script = path.join(dir, 'worker.js');
     await fs.writeFile(script, "require('node:worker_threads').parentPort.postMessage({ type: 'ready', protocolVersion: 999 }); setInterval(() => {}, 1000);");
-    const supervisor = new PollerSupervisor({ workerScript: script, config: { servers: [], pollIntervalMs: 1000, adbPath: '/bin/false', startServer: false, requestTimeoutMs: 1000, coalesceMs: 25 } });
+    const supervisor = new PollerSupervisor({ workerScript: script, config: { ...DEFAULT_POLLER_CONFIG, servers: [], adbPath: '/bin/false', requestTimeoutMs: 1000, coalesceMs: 25 } });
     try {
       await assert.rejects(supervisor.start(), /protocol 999/);
       await waitForState(supervisor, 'crashed', 2000);

@@ -1,6 +1,6 @@
 // A tiny worker that speaks the host protocol and misbehaves on request, for the supervisor's
 // fast tests. Its script comes in `workerData.extra` (ScriptedWorkerOptions); it reads
-// `workerData.startPaused` like the product's worker. It logs what it does, so tests wait on
+// `workerData.startPaused` and `workerData.background` like the product's worker. It logs what it does, so tests wait on
 // log lines instead of sleeping. Importing this module in the main thread does nothing.
 
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -76,6 +76,9 @@ if (!isMainThread && parentPort) {
       case 'refresh':
         log('scripted worker: refreshed');
         break;
+      case 'focus':
+        log(`scripted worker: focused ${message.focused}`);
+        break;
       case 'adb-command':
         post({ type: 'adb-command-result', id: message.id, ok: true, message: `scripted ${message.command.kind}` });
         break;
@@ -101,6 +104,9 @@ if (!isMainThread && parentPort) {
     }
     if (script.oddLogLevel) {
       port.postMessage({ type: 'log', level: 'verbose', message: 'a line at an odd level' });
+    }
+    if (data.background) {
+      log('scripted worker: started in the background');
     }
     if (data.startPaused) {
       log('scripted worker: started paused');

@@ -144,6 +144,41 @@ describe('DevicePoller against a scripted adb server (fake, in-process)', () => 
     assert.equal(recorded.published.length, 1, JSON.stringify(recorded.published.map((p) => p.changes)));
   });
 
+  it('sends a fresh snapshot on refresh even when the poll brings no change', async () => {
+    // Offline: no details are read, whose arrival would send a snapshot of its own.
+    const list = `${line('A', 'offline', 1)}\n`;
+    fake.answer = (service) => (service === 'host:devices-l' ? { value: list } : { value: '' });
+    recorded = new RecordedPoller({ servers: [fake.address], pollIntervalMs: 60_000 });
+    recorded.poller.start();
+    const stream = await fake.nextStream();
+    stream.okay();
+    stream.list(list);
+    await recorded.snapshots(1);
+    recorded.poller.refresh();
+    await recorded.snapshots(2);
+    assert.deepEqual(recorded.last.changes, { added: [], removed: [], changed: [] });
+  });
+
+  it('polls at once when the window gets focus back, and not for a focus it already has', async () => {
+    fake.answer = (service) => (service === 'host:devices-l' ? { value: `${line('A', 'offline', 1)}\n` } : { value: '' });
+    const polls = () => fake.requests.filter((service) => service === 'host:devices-l').length;
+    recorded = new RecordedPoller({ servers: [fake.address], pollIntervalMs: 60_000, backgroundPollIntervalMs: 60_000 });
+    recorded.poller.start();
+    const stream = await fake.nextStream();
+    stream.okay();
+    stream.list(`${line('A', 'device', 1)}\n`);
+    await recorded.snapshots(1);
+    recorded.poller.setFocused(true); // a window starts focused: no change
+    recorded.poller.setFocused(false);
+    // No event says that no poll was sent: give one the time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(polls(), 0, 'polled without a focus gained');
+    recorded.poller.setFocused(true);
+    await recorded.snapshots(2);
+    assert.equal(recorded.last.snapshot.devices[0].state, 'offline');
+    assert.equal(polls(), 1);
+  });
+
   it('keeps a server and its devices when polls time out, says so once, and polls again', async () => {
     const list = `${line('A', 'device', 1)}\n`;
     let answerPolls = false;

@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { PROTOCOL_VERSION } from '../../src/poller/protocol';
-import { LOG_LEVELS } from '../../src/shared/types';
+import { LOG_LEVELS, LogLine } from '../../src/shared/types';
 import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';
 import { Scripted, scriptedSupervisor, whenLog, whenState } from '../support/scriptedSupervisor';
 
@@ -192,6 +192,76 @@ describe('supervisor (scripted worker)', () => {
       await reconfigured;
       assert.equal(supervisor.state, 'running');
       assert.deepEqual(states, ['starting', 'running', 'paused', 'stopping', 'stopped', 'starting', 'running']);
+    });
+  });
+
+  describe("the window's focus", () => {
+    const focusLines = (logs: LogLine[]) => logs.filter((line) => /^scripted worker: (focused|started in the background)/.test(line.message)).map((line) => line.message);
+
+    it('reaches the worker only when it changes', async () => {
+      const { supervisor, logs } = use(scriptedSupervisor());
+      await supervisor.start();
+      supervisor.setFocused(true); // focused already: a window starts focused
+      supervisor.setFocused(false);
+      supervisor.setFocused(false);
+      supervisor.setFocused(true);
+      supervisor.setFocused(true);
+      // Messages arrive in order: once the refresh is heard, every focus message before it was too.
+      const refreshed = whenLog(supervisor, /scripted worker: refreshed/);
+      supervisor.refresh();
+      await refreshed;
+      assert.deepEqual(focusLines(logs), ['scripted worker: focused false', 'scripted worker: focused true']);
+    });
+
+    it('is kept for the workers that follow: one started in the background is told so at start, not by a message', async () => {
+      const { supervisor, logs } = use(scriptedSupervisor());
+      supervisor.setFocused(false);
+      await supervisor.start();
+      await whenLog(supervisor, /scripted worker: watching/);
+      // A settings restart: the next worker starts in the background too.
+      const restarted = whenLog(supervisor, /scripted worker: watching/);
+      await supervisor.reconfigure({ ...supervisor.config, pollIntervalMs: 500 });
+      await restarted;
+      const refreshed = whenLog(supervisor, /scripted worker: refreshed/);
+      supervisor.refresh();
+      await refreshed;
+      assert.deepEqual(focusLines(logs), ['scripted worker: started in the background', 'scripted worker: started in the background']);
+    });
+
+    it('slows the heartbeat down in the background and brings it back at once on focus', async () => {
+      const { supervisor, logs } = use(scriptedSupervisor({ logPings: true }, { heartbeatIntervalMs: 10, backgroundHeartbeatIntervalMs: 60_000 }));
+      const pings = () => logs.filter((line) => /^ping \d+ received$/.test(line.message)).length;
+      await supervisor.start();
+      await whenLog(supervisor, /^ping 3 received$/);
+      const inBackground = whenLog(supervisor, /scripted worker: focused false/);
+      supervisor.setFocused(false);
+      await inBackground;
+      const before = pings();
+      // No event says that a ping did not come: 20 focused periods without one.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(pings(), before, 'a ping came at the focused pace while in the background');
+      const again = whenLog(supervisor, new RegExp(`^ping ${before + 1} received$`));
+      supervisor.setFocused(true);
+      await again;
+    });
+
+    it('keeps the watchdog in the background: a worker that stops answering is still ended, at the slower pace', async () => {
+      const { supervisor, states } = use(
+        scriptedSupervisor({ ignorePings: true }, { heartbeatIntervalMs: 20, backgroundHeartbeatIntervalMs: 100, watchdogTimeoutMs: 250, restartBudget: { crashes: 0, windowMs: 60_000 } }),
+      );
+      supervisor.setFocused(false);
+      await supervisor.start();
+      await whenState(supervisor, 'crashed');
+      assert.deepEqual(states, ['starting', 'running', 'crashed']);
+      assert.match(supervisor.lastError ?? '', /stopped answering for \d+ ms; it was force-killed/);
+    });
+
+    it('is ignored after dispose', async () => {
+      const { supervisor } = use(scriptedSupervisor());
+      await supervisor.start();
+      await supervisor.dispose();
+      supervisor.setFocused(false);
+      assert.equal(supervisor.state, 'disposed');
     });
   });
 

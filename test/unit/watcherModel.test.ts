@@ -58,6 +58,7 @@ class ScriptedPoller implements WatcherPoller {
   kill = () => Promise.resolve();
   restart = () => Promise.resolve();
   refresh = () => undefined;
+  setFocused = () => undefined;
   runAdbCommand = () => Promise.resolve({ ok: false, message: 'scripted' });
 }
 

@@ -16,6 +16,7 @@ describe('WorkerRun after its thread ended', () => {
         maxHeapMb: 32,
         readyTimeoutMs: 5000,
         heartbeatIntervalMs: 60_000,
+        backgroundHeartbeatIntervalMs: 60_000,
         watchdogTimeoutMs: 60_000,
       },
       { ready: () => undefined, message: () => undefined, log: () => undefined, exit: ({ code }) => exits.push(code) },
