@@ -6,7 +6,7 @@
 // a console on this machine (which would be another emulator's, or nobody's).
 
 import { execFile } from 'node:child_process';
-import { isLoopbackHost, parseServerAddress } from '../shared/address';
+import { localServerPort } from '../shared/address';
 import { Device } from '../shared/types';
 import { consolePortOf, killThroughConsole, readConsoleToken } from './emulatorConsole';
 import { emulatorAdbServerPort, launchEmulator, LaunchedEmulator } from './emulatorLauncher';
@@ -62,11 +62,6 @@ export type StopOutcome =
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
-/** The port of an adb server on this machine (a loopback address); undefined for any other. */
-function localPort(address: string): number | undefined {
-  const endpoint = parseServerAddress(address);
-  return endpoint && isLoopbackHost(endpoint.host) ? endpoint.port : undefined;
-}
 
 export class EmulatorControl {
   /** AVDs launched here whose emulator has not exited: adb may not list them yet, or list them offline. */
@@ -81,7 +76,7 @@ export class EmulatorControl {
   runningHere(): Set<string> {
     const names = new Set(this.launching);
     for (const device of this.watch.devices) {
-      if (device.connection === 'emulator' && device.details?.avdName && localPort(device.server) !== undefined) names.add(device.details.avdName);
+      if (device.connection === 'emulator' && device.details?.avdName && localServerPort(device.server) !== undefined) names.add(device.details.avdName);
     }
     return names;
   }
@@ -94,7 +89,7 @@ export class EmulatorControl {
   registration(): Registration {
     const ownPort = emulatorAdbServerPort(this.options.env);
     const local = this.watch.configuredServers.flatMap((server) => {
-      const port = localPort(server);
+      const port = localServerPort(server);
       return port === undefined ? [] : [{ server, port }];
     });
     return local.find(({ port }) => port === ownPort) ?? local[0] ?? { port: ownPort };
@@ -130,7 +125,7 @@ export class EmulatorControl {
     if (device.connection !== 'emulator' || port === undefined) return { ok: false, message: `${device.serial} is not an emulator` };
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let consoleProblem: string | undefined;
-    if (localPort(device.server) !== undefined) {
+    if (localServerPort(device.server) !== undefined) {
       try {
         const token = await readConsoleToken(this.options.home);
         const kill = await killThroughConsole(port, device.details?.avdName, { token, timeoutMs });

@@ -5,7 +5,7 @@
 
 import { Emitter, Event } from '../common/events';
 import { DisposableBase } from '../common/lifecycle';
-import { isLoopbackHost, parseServerAddress } from '../shared/address';
+import { localServerPort } from '../shared/address';
 import { diffDevices, hasChanges } from '../shared/deviceChanges';
 import { AdbCommand, CommandResult, Device, DeviceChanges, PollerConfig, ServerProblem, ServerState, Snapshot } from '../shared/types';
 import type { DevicesUpdate, PollerState, StateChange } from '../supervisor/pollerSupervisor';
@@ -123,10 +123,7 @@ export class WatcherModel extends DisposableBase {
     return this.servers
       .filter((s) => s.status === 'unreachable' && s.problem === 'not-running')
       .map((s) => s.address)
-      .filter((address) => {
-        const endpoint = parseServerAddress(address);
-        return endpoint !== undefined && isLoopbackHost(endpoint.host);
-      });
+      .filter((address) => localServerPort(address) !== undefined);
   }
 
   /** The configured servers, for choosing where to connect a device. */

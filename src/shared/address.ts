@@ -61,3 +61,9 @@ export function isLoopbackHost(host: string): boolean {
   const family = net.isIP(host);
   return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
+
+/** The port of an adb server address on this machine (loopback); undefined for any other or a bad address. */
+export function localServerPort(address: string): number | undefined {
+  const endpoint = parseServerAddress(address);
+  return endpoint && isLoopbackHost(endpoint.host) ? endpoint.port : undefined;
+}

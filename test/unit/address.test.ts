@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_WIFI_PORT, parseHostPort, parseServerAddress, parseWifiAddress } from '../../src/shared/address';
+import { DEFAULT_WIFI_PORT, localServerPort, parseHostPort, parseServerAddress, parseWifiAddress } from '../../src/shared/address';
 
 describe('host:port parser', () => {
   it('reads host:port, a name, [v6]:port and IPv4, trimming spaces', () => {
@@ -71,6 +71,18 @@ describe('adb server addresses (settings)', () => {
     for (const bad of ['', 'host', 'host:', 'host:0', 'host:70000', 'a b:1', 'host:12ab', '; rm -rf /:5037']) {
       assert.equal(parseServerAddress(bad), undefined, bad);
     }
+  });
+});
+
+describe('adb servers on this machine', () => {
+  it('gives the port of a loopback server only (127.0.0.0/8, ::1, localhost), never of a name it cannot tell is this machine', () => {
+    assert.equal(localServerPort('127.0.0.1:5037'), 5037);
+    assert.equal(localServerPort('127.1.2.3:5038'), 5038);
+    assert.equal(localServerPort('[::1]:5039'), 5039);
+    assert.equal(localServerPort('LOCALHOST:5040'), 5040);
+    assert.equal(localServerPort('lab-host:5037'), undefined);
+    assert.equal(localServerPort('10.0.0.2:5037'), undefined);
+    assert.equal(localServerPort('not an address'), undefined);
   });
 });
 
