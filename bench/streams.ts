@@ -9,7 +9,7 @@ import { PrivateAdbServer } from '../lab/adbServerProcess';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from '../lab/pollerHarness';
 import { RawTracker } from '../lab/rawTracker';
 import { SimulatedLab } from '../lab/sim/labClient';
-import { SIM_STREAM_COMMAND } from '../lab/sim/transport';
+import { SIM_STREAM_COMMAND } from '../lab/sim/builtinServices';
 import { DeviceServiceTarget } from '../src/supervisor/pollerSupervisor';
 import { medP95, quantile, Report } from './stats';
 

@@ -114,6 +114,11 @@ export class DeviceLab {
     return this.device(port).openStreams;
   }
 
+  /** A capability's test control on one device (lab/sim/capabilities.ts lists them). */
+  async control(port: number, capability: string, action: string, payload?: unknown): Promise<unknown> {
+    return this.device(port).control(capability, action, payload);
+  }
+
   async close(): Promise<void> {
     const devices = [...this.devices.values()];
     this.devices.clear();

@@ -109,6 +109,11 @@ export class SimulatedLab {
     return this.request('openStreams', port);
   }
 
+  /** What a test does to a device through one of its capabilities' controls (lab/sim/capabilities.ts). */
+  control<T = unknown>(port: number, capability: string, action: string, payload?: unknown): Promise<T> {
+    return this.request('control', port, capability, action, payload) as Promise<T>;
+  }
+
   /** Kills the lab process; every simulated device vanishes with it. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.killChild();

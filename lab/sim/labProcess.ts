@@ -9,7 +9,7 @@ import { DeviceLab } from './deviceLab';
 
 export const LAB_PROTOCOL_VERSION = 1;
 
-export const LAB_OPERATIONS = ['addDevice', 'authorize', 'setState', 'unplug', 'replug', 'remove', 'getpropCount', 'bytesWritten', 'openStreams'] as const;
+export const LAB_OPERATIONS = ['addDevice', 'authorize', 'setState', 'unplug', 'replug', 'remove', 'getpropCount', 'bytesWritten', 'openStreams', 'control'] as const;
 export type LabOperation = (typeof LAB_OPERATIONS)[number];
 
 export interface LabRequest<Op extends LabOperation = LabOperation> {

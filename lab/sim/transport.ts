@@ -7,6 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 
+import { DEVICE_MAX_PAYLOAD, GetpropCounter } from './builtinServices';
+import { SIM_CAPABILITIES } from './capabilities';
+import { ShellInvocation, SimDeviceContext, SimStream, WAIT } from './simService';
+
 export const COMMAND = {
   CNXN: 0x4e584e43,
   AUTH: 0x48545541,
@@ -18,7 +22,6 @@ export const COMMAND = {
 
 const HEADER_LENGTH = 24;
 const PROTOCOL_VERSION = 0x01000001;
-const DEVICE_MAX_PAYLOAD = 256 * 1024;
 /** Refuse absurd lengths rather than buffer forever on a corrupt stream. */
 const MAX_ACCEPTED_PAYLOAD = 16 * 1024 * 1024;
 
@@ -26,19 +29,16 @@ const AUTH_TOKEN = 1;
 const AUTH_SIGNATURE = 2;
 const AUTH_TOKEN_LENGTH = 20;
 
+const SHELL_V2_STDIN = 0;
 const SHELL_V2_STDOUT = 1;
+const SHELL_V2_STDERR = 2;
 const SHELL_V2_EXIT = 3;
+/** The host closed stdin (adb's ShellProtocol kIdCloseStdin). */
+const SHELL_V2_CLOSE_STDIN = 4;
 const SHELL_V2_HEADER_LENGTH = 5;
 
 /** adbd stops filling `data_check` from this protocol version on (A_VERSION_SKIP_CHECKSUM). */
 const VERSION_SKIP_CHECKSUM = 0x01000001;
-
-/**
- * `sim-stream BYTES` / `sim-stream forever`: byte k of the output is k % SIM_STREAM_MODULUS (a
- * prime, so a chunk lost, doubled or reordered shows in the content, not only in the count).
- */
-export const SIM_STREAM_COMMAND = 'sim-stream';
-export const SIM_STREAM_MODULUS = 251;
 
 export type SimDeviceState =
   | 'device'
@@ -96,30 +96,19 @@ export class MessageReader {
   }
 }
 
-/** Formats properties the way `getprop` without arguments prints them. */
-export function formatGetpropListing(properties: Record<string, string>): string {
-  return Object.keys(properties)
-    .sort()
-    .map((name) => `[${name}]: [${properties[name]}]\n`)
-    .join('');
-}
-
-interface ShellRequest {
-  shellV2: boolean;
-  command: string;
-}
-
 /**
  * `shell:CMD` (raw), `shell,v2,OPTIONS:CMD`, or `exec:CMD` (raw, no pty: what adbd runs for
  * `adb exec-out`); anything else is not a shell request.
  */
-export function parseShellService(service: string): ShellRequest | undefined {
+export function parseShellService(service: string): ShellInvocation | undefined {
   const colon = service.indexOf(':');
   if (colon < 0) return undefined;
   const [name, ...options] = service.slice(0, colon).split(',');
-  if (name === 'exec' && options.length === 0) return { shellV2: false, command: service.slice(colon + 1) };
+  const command = service.slice(colon + 1);
+  const argv = command.trim().split(/\s+/).filter((word) => word.length > 0);
+  if (name === 'exec' && options.length === 0) return { kind: 'exec', command, argv };
   if (name !== 'shell') return undefined;
-  return { shellV2: options.includes('v2'), command: service.slice(colon + 1) };
+  return { kind: options.includes('v2') ? 'shell-v2' : 'shell', command, argv };
 }
 
 function shellV2Packet(id: number, payload: Buffer): Buffer {
@@ -129,69 +118,75 @@ function shellV2Packet(id: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-/** What a service writes, one WRTE payload at a time: `next` gives at most `maxBytes`, undefined at the end. */
-export interface OutputSource {
-  next(maxBytes: number): Buffer | undefined;
-  /** Writes nothing for this long first (`sleep`). */
-  startAfterMs?: number;
-}
-
-function bufferSource(output: Buffer): OutputSource {
-  let offset = 0;
-  return {
-    next(maxBytes) {
-      if (offset >= output.length) return undefined;
-      const chunk = output.subarray(offset, offset + maxBytes);
-      offset += chunk.length;
-      return chunk;
-    },
-  };
-}
-
-/** `sim-stream`'s pattern, long enough to slice any payload from any phase without copying. */
-const SIM_STREAM_PATTERN = Buffer.from(Array.from({ length: SIM_STREAM_MODULUS + DEVICE_MAX_PAYLOAD }, (_, k) => k % SIM_STREAM_MODULUS));
-
-/** `total` bytes of the pattern (Infinity: until the stream is closed). */
-function patternSource(total: number): OutputSource {
-  let offset = 0;
-  return {
-    next(maxBytes) {
-      if (offset >= total) return undefined;
-      const phase = offset % SIM_STREAM_MODULUS;
-      const chunk = SIM_STREAM_PATTERN.subarray(phase, phase + Math.min(maxBytes, DEVICE_MAX_PAYLOAD, total - offset));
-      offset += chunk.length;
-      return chunk;
-    },
-  };
-}
-
-/** A raw source's bytes as shell v2 stdout packets, each within one payload, then the exit packet. */
-function shellV2Source(raw: OutputSource): OutputSource {
+/** A command's output as shell v2 packets (stderr and stdout, each within one payload), then its exit packet. */
+function shellV2Stream(raw: SimStream): SimStream {
   let exited = false;
+  let pendingInput: Buffer = Buffer.alloc(0);
   return {
+    get startAfterMs() {
+      return raw.startAfterMs;
+    },
+    set wake(wake: (() => void) | undefined) {
+      raw.wake = wake;
+    },
     next(maxBytes) {
-      const data = raw.next(maxBytes - SHELL_V2_HEADER_LENGTH);
+      const room = maxBytes - SHELL_V2_HEADER_LENGTH;
+      const stderr = raw.nextStderr?.(room);
+      if (stderr) return shellV2Packet(SHELL_V2_STDERR, stderr);
+      const data = raw.next(room);
+      if (data === WAIT) return WAIT;
       if (data) return shellV2Packet(SHELL_V2_STDOUT, data);
       if (exited) return undefined;
       exited = true;
-      return shellV2Packet(SHELL_V2_EXIT, Buffer.from([0]));
+      return shellV2Packet(SHELL_V2_EXIT, Buffer.from([raw.exitCode?.() ?? 0]));
     },
+    onInput(data) {
+      pendingInput = pendingInput.length === 0 ? data : Buffer.concat([pendingInput, data]);
+      while (pendingInput.length >= SHELL_V2_HEADER_LENGTH) {
+        const length = pendingInput.readUInt32LE(1);
+        if (pendingInput.length < SHELL_V2_HEADER_LENGTH + length) break;
+        const id = pendingInput.readUInt8(0);
+        const payload = pendingInput.subarray(SHELL_V2_HEADER_LENGTH, SHELL_V2_HEADER_LENGTH + length);
+        pendingInput = pendingInput.subarray(SHELL_V2_HEADER_LENGTH + length);
+        if (id === SHELL_V2_STDIN) raw.onInput?.(payload);
+        else if (id === SHELL_V2_CLOSE_STDIN) raw.onInputEnd?.();
+      }
+    },
+    onClose: () => raw.onClose?.(),
   };
+}
+
+/** A raw shell has one output: what the command wrote to stderr comes in the same stream. */
+function mergedStream(raw: SimStream): SimStream {
+  if (!raw.nextStderr) return raw;
+  const nextStderr = raw.nextStderr.bind(raw);
+  const next = raw.next.bind(raw);
+  raw.next = (maxBytes) => nextStderr(maxBytes) ?? next(maxBytes);
+  return raw;
 }
 
 /** One stream the device opened in answer to an OPEN: writes wait for OKAY, then CLSE. */
 class OutgoingStream {
   private awaitingOkay = false;
+  private waiting = false;
+  private done = false;
   private delay?: NodeJS.Timeout;
 
   constructor(
     private readonly send: (command: number, arg0: number, arg1: number, data?: Buffer) => void,
     readonly deviceId: number,
     readonly serverId: number,
-    private readonly source: OutputSource,
+    private readonly source: SimStream,
     private readonly maxPayload: number,
     private readonly onDone: () => void,
-  ) {}
+  ) {
+    source.wake = () => {
+      if (!this.waiting || this.done) return;
+      this.waiting = false;
+      // Not inside the service's own call: it may write several times before the stream drains.
+      setImmediate(() => this.sendNext());
+    };
+  }
 
   start(): void {
     this.send(COMMAND.OKAY, this.deviceId, this.serverId);
@@ -206,6 +201,9 @@ class OutgoingStream {
   abandon(): void {
     clearTimeout(this.delay);
     this.awaitingOkay = false;
+    if (this.done) return;
+    this.done = true;
+    this.source.onClose?.();
   }
 
   onOkay(): void {
@@ -214,14 +212,25 @@ class OutgoingStream {
     this.sendNext();
   }
 
+  onInput(data: Buffer): void {
+    if (!this.done) this.source.onInput?.(data);
+  }
+
   private sendNext(): void {
+    if (this.done || this.awaitingOkay) return;
     const chunk = this.source.next(this.maxPayload);
+    if (chunk === WAIT) {
+      this.waiting = true;
+      return;
+    }
     if (chunk) {
       this.awaitingOkay = true;
       this.send(COMMAND.WRTE, this.deviceId, this.serverId, chunk);
       return;
     }
+    this.done = true;
     this.send(COMMAND.CLSE, this.deviceId, this.serverId);
+    this.source.onClose?.();
     this.onDone();
   }
 }
@@ -304,10 +313,13 @@ class DeviceConnection {
       case COMMAND.OKAY:
         this.streams.get(message.arg1)?.onOkay();
         return;
-      case COMMAND.WRTE:
-        // Input (shell v2 stdin, close-stdin) is acknowledged and ignored.
-        if (this.streams.has(message.arg1)) this.send(COMMAND.OKAY, message.arg1, message.arg0);
+      case COMMAND.WRTE: {
+        const stream = this.streams.get(message.arg1);
+        if (!stream) return;
+        this.send(COMMAND.OKAY, message.arg1, message.arg0);
+        stream.onInput(message.data);
         return;
+      }
       case COMMAND.CLSE:
         this.streams.get(message.arg1)?.abandon();
         this.streams.delete(message.arg1);
@@ -374,11 +386,11 @@ export interface SimulatedDeviceOptions {
 }
 
 /** One simulated device: a TCP listener on 127.0.0.1 that speaks the device side of adb. */
-export class SimulatedDevice {
+export class SimulatedDevice implements SimDeviceContext {
   private server: net.Server | undefined;
   private readonly connections = new Set<DeviceConnection>();
   private state: SimDeviceState;
-  private getpropStreams = 0;
+  private readonly capabilityState = new Map<string, unknown>();
   private writtenBytes = 0;
   private boundPort = 0;
 
@@ -386,8 +398,24 @@ export class SimulatedDevice {
     this.state = options.state;
   }
 
+  get properties(): Readonly<Record<string, string>> {
+    return this.options.properties;
+  }
+
+  stateOf<T>(key: string, create: () => T): T {
+    if (!this.capabilityState.has(key)) this.capabilityState.set(key, create());
+    return this.capabilityState.get(key) as T;
+  }
+
   get getpropCount(): number {
-    return this.getpropStreams;
+    return this.stateOf<GetpropCounter>('getprop', () => ({ count: 0 })).count;
+  }
+
+  /** A capability's test control (what a test does to the device: a log line, a file, an app). */
+  control(capability: string, action: string, payload: unknown): unknown {
+    const handler = SIM_CAPABILITIES.find((candidate) => candidate.name === capability)?.control;
+    if (!handler) throw new Error(`the simulated device has no control for ${capability}`);
+    return handler(action, payload, this);
   }
 
   /** Payload bytes of every WRTE the device sent, on every connection (how far a stream got). */
@@ -455,29 +483,25 @@ export class SimulatedDevice {
     return true;
   }
 
-  /** Output of a service, or undefined when the device does not offer it. */
-  runService(service: string): OutputSource | undefined {
+  /** A service's stream, or undefined when the device does not offer it. */
+  runService(service: string): SimStream | undefined {
     const shell = parseShellService(service);
-    if (!shell) return undefined;
-    const stdout = this.runShellCommand(shell.command);
-    if (stdout === undefined) return undefined;
-    return shell.shellV2 ? shellV2Source(stdout) : stdout;
-  }
-
-  private runShellCommand(command: string): OutputSource | undefined {
-    const words = command.trim().split(/\s+/);
-    if (words[0] === 'sleep' && words.length === 2 && /^\d+$/.test(words[1])) {
-      // Writes nothing, then ends: a command that keeps a request waiting.
-      return { next: () => undefined, startAfterMs: Number(words[1]) * 1000 };
+    if (shell) {
+      const word = shell.argv[0] ?? '';
+      for (const capability of SIM_CAPABILITIES) {
+        const handler = capability.shellCommands?.[word];
+        const stream = handler && Object.hasOwn(capability.shellCommands!, word) ? handler(shell, this) : undefined;
+        if (stream) return shell.kind === 'shell-v2' ? shellV2Stream(stream) : mergedStream(stream);
+      }
+      return undefined;
     }
-    if (words[0] === SIM_STREAM_COMMAND && words.length === 2) {
-      const total = words[1] === 'forever' ? Infinity : /^\d+$/.test(words[1]) ? Number(words[1]) : undefined;
-      return total === undefined ? undefined : patternSource(total);
+    const colon = service.indexOf(':');
+    const name = colon < 0 ? service : service.slice(0, colon);
+    for (const capability of SIM_CAPABILITIES) {
+      const handler = capability.services?.[name];
+      if (handler && Object.hasOwn(capability.services!, name)) return handler(colon < 0 ? '' : service.slice(colon + 1), this);
     }
-    if (words[0] !== 'getprop' || words.length > 2) return undefined;
-    this.getpropStreams++;
-    if (words.length === 1) return bufferSource(Buffer.from(formatGetpropListing(this.options.properties), 'utf8'));
-    return bufferSource(Buffer.from(`${this.options.properties[words[1]] ?? ''}\n`, 'utf8'));
+    return undefined;
   }
 
   private accept(socket: net.Socket): void {

@@ -12,7 +12,7 @@ import * as vm from 'node:vm';
 import { createPoller, deviceIn, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } from '../../lab/pollerHarness';
 import { connectionsTo } from '../../lab/resources';
 import { SimDeviceInfo } from '../../lab/sim/labClient';
-import { SIM_STREAM_MODULUS } from '../../lab/sim/transport';
+import { SIM_STREAM_MODULUS } from '../../lab/sim/builtinServices';
 import { waitUntil } from '../../lab/wait';
 import { hookedWorker, sendCrash, WorkerHookOptions, workerHandles, workerHeapUsage } from '../../lab/workerHooks';
 import { DeviceServiceTarget, DeviceStream, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';

@@ -2,7 +2,8 @@
 
 import * as assert from 'node:assert/strict';
 import { GONE } from '../../lab/adbHostClient';
-import { PrivateAdbServer } from '../../lab/adbServerProcess';
+import { spawn } from 'node:child_process';
+import { ADB_BIN, PrivateAdbServer } from '../../lab/adbServerProcess';
 import { SimulatedLab } from '../../lab/sim/labClient';
 import { Device } from '../../src/shared/types';
 import { useLab } from '../support/labFixture';
@@ -135,6 +136,21 @@ describe('simulated devices on a real adb server', function () {
     await adb.waitForDevice(device.serial, 'device', SETTLE_MS);
     await assert.rejects(adb.runAdb(['-s', device.serial, 'shell', 'reboot']));
     assert.equal(await lab.getpropCount(device.port), 0);
+  });
+
+  it('passes the host input to a service: `adb shell cat` echoes its stdin and exits when stdin ends', async function () {
+    const device = await lab.addDevice();
+    await adb.connect(device.port);
+    await adb.waitForDevice(device.serial, 'device', SETTLE_MS);
+    const input = Buffer.from(Array.from({ length: 300_000 }, (_, k) => k % 251));
+    const child = spawn(ADB_BIN, ['-P', String(adb.port), '-s', device.serial, 'shell', 'cat'], { env: adb.env });
+    const output: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stdin.end(input);
+    assert.equal(await exited, 0);
+    assert.ok(Buffer.concat(output).equals(input), 'the bytes came back as they went');
+    assert.equal(await lab.openStreams(device.port), 0);
   });
 
   it('forgets TCP devices when the server restarts', async function () {

@@ -1,0 +1,6 @@
+// Every capability's device side, one line each: what a simulated device can do.
+
+import { builtinServices } from './builtinServices';
+import { SimCapability } from './simService';
+
+export const SIM_CAPABILITIES: readonly SimCapability[] = [builtinServices];
