@@ -7,7 +7,7 @@ import { PrivateAdbServer } from '../lab/adbServerProcess';
 import { createPoller, deviceIn, waitForSnapshot } from '../lab/pollerHarness';
 import { RawTracker } from '../lab/rawTracker';
 import { createSimulatedSdk } from '../lab/sim/avds';
-import { androidUserHome, avdHome, listAvds } from '../src/model/avdCatalog';
+import { androidUserHome, avdHome, listAvds } from '../src/emulators/model/avdCatalog';
 import { medP95, quantile, Report } from './stats';
 
 const AVDS = 50;

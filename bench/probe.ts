@@ -7,11 +7,11 @@
 
 import { setTimeout as settle } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_POLLER_CONFIG } from '../src/shared/types';
-import { PollerSupervisor } from '../src/supervisor/pollerSupervisor';
+import { DEFAULT_POLLER_CONFIG } from '../src/core/types';
+import { PollerSupervisor } from '../src/core/supervisor/pollerSupervisor';
 import { adbHostRequest } from '../lab/hostProtocol';
 import { WORKER_SCRIPT } from '../lab/pollerHarness';
-import { parseServerAddress } from '../src/shared/address';
+import { parseServerAddress } from '../src/core/address';
 
 export type ProbeMode = 'poller' | 'poller-background' | 'empty' | 'bare-poll';
 

@@ -14,7 +14,7 @@ import { PrivateAdbServer } from '../lab/adbServerProcess';
 import { createPoller, waitForSnapshot } from '../lab/pollerHarness';
 import { activeHandles, connectionsTo } from '../lab/resources';
 import { SimDeviceInfo, SimulatedLab } from '../lab/sim/labClient';
-import { WakeableSleep } from '../src/common/backoff';
+import { WakeableSleep } from '../src/core/backoff';
 import { hookedWorker, workerHeapUsage } from '../lab/workerHooks';
 
 // Before any worker exists: workers then get gc() too, which the test-heap hook calls first.

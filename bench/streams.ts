@@ -10,7 +10,7 @@ import { createPoller, deviceIn, Harness, waitForSnapshot } from '../lab/pollerH
 import { RawTracker } from '../lab/rawTracker';
 import { SimulatedLab } from '../lab/sim/labClient';
 import { SIM_STREAM_COMMAND } from '../lab/sim/builtinServices';
-import { DeviceServiceTarget } from '../src/supervisor/pollerSupervisor';
+import { DeviceServiceTarget } from '../src/core/supervisor/pollerSupervisor';
 import { medP95, quantile, Report } from './stats';
 
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 256) * 1024 * 1024;

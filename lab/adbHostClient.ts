@@ -1,8 +1,8 @@
 // Host-protocol requests to one adb server, whoever started it: attach and detach TCP devices,
 // list devices (read with the product's own parser), wait until adb shows a state, run a shell.
 
-import { Device } from '../src/shared/types';
-import { readDeviceList } from '../src/poller/deviceList';
+import { Device } from '../src/core/types';
+import { readDeviceList } from '../src/devices/worker/deviceList';
 import { adbHostRequest, adbRawShell, DEFAULT_REQUEST_TIMEOUT_MS } from './hostProtocol';
 import { LOOPBACK, tcpSerial } from './ports';
 import { waitUntil } from './wait';

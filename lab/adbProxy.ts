@@ -13,7 +13,7 @@
 
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import { formatHostPort } from '../src/shared/address';
+import { formatHostPort } from '../src/core/address';
 import { listenOnFreePort, LOOPBACK } from './ports';
 
 export type ReplyPlan = 'pass' | 'hold' | 'okay-only' | { answer: (client: net.Socket, service: string) => void };

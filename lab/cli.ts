@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { AdbHostClient } from './adbHostClient';
 import { PrivateAdbServer } from './adbServerProcess';
 import { PairingAdbServer } from './pairingAdbServer';
-import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../src/shared/wirelessPairing';
+import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../src/pairing/model/wirelessPairing';
 import { SimDeviceInfo, SimulatedLab } from './sim/labClient';
 
 const FLAP_PERIOD_MS = 6_000;

@@ -23,8 +23,8 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import { formatHostPort, parseHostPort } from '../src/shared/address';
-import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE, PAIR_REPLY } from '../src/shared/wirelessPairing';
+import { formatHostPort, parseHostPort } from '../src/core/address';
+import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE, PAIR_REPLY } from '../src/pairing/model/wirelessPairing';
 import { AdbProxy } from './adbProxy';
 import { adbHostRequest } from './hostProtocol';
 

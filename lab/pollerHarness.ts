@@ -2,8 +2,8 @@
 // its state sequence and logs, and event-driven waits on it with deadlines.
 
 import * as path from 'node:path';
-import { DEFAULT_POLLER_CONFIG, Device, PollerConfig, Snapshot } from '../src/shared/types';
-import { PollerState, PollerSupervisor, SupervisorOptions } from '../src/supervisor/pollerSupervisor';
+import { DEFAULT_POLLER_CONFIG, Device, PollerConfig, Snapshot } from '../src/core/types';
+import { PollerState, PollerSupervisor, SupervisorOptions } from '../src/core/supervisor/pollerSupervisor';
 import { waitUntil } from './wait';
 
 /** The esbuild bundle the extension ships (`npm run build`), not a test double. */

@@ -4,7 +4,7 @@
 // Letting time pass on purpose (to prove that nothing happens) is `setTimeout` of
 // `node:timers/promises`, not this.
 
-/** An event in the shape of vscode.Event and src/common/events.ts: subscribe, get a disposable. */
+/** An event in the shape of vscode.Event and src/core/events.ts: subscribe, get a disposable. */
 export type Subscribe = (listener: () => void) => { dispose(): void };
 
 export interface WaitOptions {

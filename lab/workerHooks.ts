@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import { MessageChannel, MessagePort } from 'node:worker_threads';
-import type { PollerSupervisor, SupervisorOptions } from '../src/supervisor/pollerSupervisor';
+import type { PollerSupervisor, SupervisorOptions } from '../src/core/supervisor/pollerSupervisor';
 
 export interface WorkerHookOptions {
   /** On `sendBusyLoop` the worker spins forever (stuck where it cannot see a stop). */

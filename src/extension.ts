@@ -5,22 +5,23 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DisposableStore, toDisposable } from './common/lifecycle';
-import { AdbStatus } from './model/adbStatus';
-import { EmulatorCatalog } from './model/emulatorCatalog';
-import { NetworkBrowser } from './model/networkBrowser';
-import { RecentLog } from './model/recentLog';
-import { defaultServer } from './model/settings';
-import { WatcherModel } from './model/watcherModel';
-import { DEFAULT_POLLER_CONFIG } from './shared/types';
-import { PollerSupervisor } from './supervisor/pollerSupervisor';
-import { AndroidDeviceWatcherApi, PublicApi } from './ui/api';
-import { WatcherCommands } from './ui/commands';
-import { EmulatorActions } from './ui/emulators';
-import { WirelessPairing } from './ui/pairing';
-import { SelectionExports } from './ui/selectionExports';
-import { SettingsSync } from './ui/settingsSync';
-import { DeviceStatusBar } from './ui/statusBar';
+import { DisposableStore, toDisposable } from './core/lifecycle';
+import { AdbStatus } from './devices/model/adbStatus';
+import { EmulatorCatalog } from './emulators/model/emulatorCatalog';
+import { NetworkBrowser } from './pairing/model/networkBrowser';
+import { runPairingCommand } from './pairing/model/pairingCommands';
+import { RecentLog } from './core/recentLog';
+import { defaultServer } from './devices/model/settings';
+import { WatcherModel } from './devices/model/watcherModel';
+import { DEFAULT_POLLER_CONFIG } from './core/types';
+import { PollerSupervisor } from './core/supervisor/pollerSupervisor';
+import { AndroidDeviceWatcherApi, PublicApi } from './devices/ui/api';
+import { WatcherCommands } from './devices/ui/commands';
+import { EmulatorActions } from './emulators/ui/emulators';
+import { WirelessPairing } from './pairing/ui/pairing';
+import { SelectionExports } from './devices/ui/selectionExports';
+import { SettingsSync } from './devices/ui/settingsSync';
+import { DeviceStatusBar } from './devices/ui/statusBar';
 
 let supervisor: PollerSupervisor | undefined;
 
@@ -63,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
   const catalog = store.add(new EmulatorCatalog(process.env));
   // Read once now, so that the picker opens with the AVDs already in place.
   void catalog.refresh();
-  const network = store.add(new NetworkBrowser((command) => model.controls.runAdbCommand(command), () => model.configuredServers));
+  const network = store.add(new NetworkBrowser((command) => runPairingCommand((adbCommand) => model.controls.runAdbCommand(adbCommand), command), () => model.configuredServers));
   const pairing = store.add(new WirelessPairing(model, network, context.extensionUri, log));
   const emulatorActions = store.add(new EmulatorActions(catalog, model, log, path.join(context.logUri.fsPath, 'emulators'), () => settings.settings));
   store.add(

@@ -3,8 +3,8 @@
 // starts a private adb server with a small simulated lab. Ctrl-C stops everything it started.
 
 import * as path from 'node:path';
-import { DEFAULT_POLLER_CONFIG, Snapshot } from '../src/shared/types';
-import { PollerSupervisor } from '../src/supervisor/pollerSupervisor';
+import { DEFAULT_POLLER_CONFIG, Snapshot } from '../src/core/types';
+import { PollerSupervisor } from '../src/core/supervisor/pollerSupervisor';
 import { adbServerWithDevices, RunningLab, startLab } from './simulatedLab';
 
 const WORKER_SCRIPT = path.resolve(__dirname, '..', '..', 'dist', 'worker.js');

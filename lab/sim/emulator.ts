@@ -20,7 +20,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { androidUserHome, avdHome, listAvds } from '../../src/model/avdCatalog';
+import { androidUserHome, avdHome, listAvds } from '../../src/emulators/model/avdCatalog';
 import { DeviceLab } from './deviceLab';
 
 const DEFAULT_BOOT_MS = 1500;

@@ -1,4 +1,4 @@
-// Draws the pairing panel from the view the host sends (PageView in src/ui/pairingPanel.ts) with
+// Draws the pairing panel from the view the host sends (PageView in src/pairing/ui/pairingPanel.ts) with
 // DOM calls only: every string from the host goes in as text, the QR code as an image source.
 // The last view is kept in the webview state, so a panel shown again paints at once, then asks the
 // host for the current one.

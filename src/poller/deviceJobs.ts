@@ -7,7 +7,7 @@
 // event-loop turn goes out as one message, its bytes in a transferred ArrayBuffer.
 
 import { DeviceServiceEnd, DeviceServiceHostMessage, DeviceStreamCounters, STREAM_WINDOW_BYTES } from './deviceServiceProtocol';
-import { DeviceServiceError, DeviceServices, DeviceServiceStream, DeviceStreamReader } from './deviceServices';
+import { DeviceServiceError, DeviceServices, DeviceServiceStream, DeviceStreamReader } from '../core/adb/deviceServices';
 import { WorkerMessage } from './protocol';
 
 type Post = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void;

@@ -3,11 +3,12 @@
 // Bump PROTOCOL_VERSION on any incompatible change; the host refuses a worker that answers
 // `ready` with another version (a stale bundle after an update).
 
-import { AdbCommand, CommandResult, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../shared/types';
+import { AdbCommand, CommandResult, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../core/types';
 import { DeviceServiceHostMessage, DeviceServiceWorkerMessage } from './deviceServiceProtocol';
 
+// 3: one `host-service` command for any host service (pairing's no longer named here).
 // 2: `focus` and `background` in WorkerData; the device-service messages (deviceServiceProtocol.ts).
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export interface WorkerData {
   config: PollerConfig;

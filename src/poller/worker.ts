@@ -5,8 +5,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DeviceJobs } from './deviceJobs';
-import { DevicePoller } from './devicePoller';
-import { DeviceServices } from './deviceServices';
+import { DevicePoller } from '../devices/worker/devicePoller';
+import { DeviceServices } from '../core/adb/deviceServices';
 import { HostMessage, PROTOCOL_VERSION, WorkerData, WorkerMessage } from './protocol';
 
 /** Sees every message from the host before the poller does; returns true when it handled it. */

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { ADB_BIN } from '../../lab/adbServerProcess';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
-import { readSettings } from '../../src/model/settings';
+import { readSettings } from '../../src/devices/model/settings';
 import { useLab } from '../support/labFixture';
 
 /** `adb devices` with only these adb variables set, as a user's shell would run it. */

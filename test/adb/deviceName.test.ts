@@ -8,12 +8,12 @@
 import * as assert from 'node:assert/strict';
 import { createPoller, Harness } from '../../lab/pollerHarness';
 import { waitUntil } from '../../lab/wait';
-import { Emitter } from '../../src/common/events';
-import { AdbSearch } from '../../src/model/adbLocator';
-import { deviceName } from '../../src/model/deviceName';
-import { SelectionMemento } from '../../src/model/selection';
-import { WatcherModel } from '../../src/model/watcherModel';
-import { Device } from '../../src/shared/types';
+import { Emitter } from '../../src/core/events';
+import { AdbSearch } from '../../src/core/adbLocator';
+import { deviceName } from '../../src/devices/model/deviceName';
+import { SelectionMemento } from '../../src/devices/model/selection';
+import { WatcherModel } from '../../src/devices/model/watcherModel';
+import { Device } from '../../src/core/types';
 import { useLab } from '../support/labFixture';
 
 /** Workspace state without a workspace: nothing is remembered, so the first ready device is taken. */

@@ -9,7 +9,7 @@ import { ADB_BIN, PrivateAdbServer } from '../../lab/adbServerProcess';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { findFreePort } from '../../lab/ports';
 import { SimulatedLab } from '../../lab/sim/labClient';
-import { Snapshot } from '../../src/shared/types';
+import { Snapshot } from '../../src/core/types';
 import { startHttpServer, startSilentServer } from '../support/fakeServers';
 import { useLab } from '../support/labFixture';
 

@@ -15,7 +15,7 @@ import { SimDeviceInfo } from '../../lab/sim/labClient';
 import { SIM_STREAM_MODULUS } from '../../lab/sim/builtinServices';
 import { waitUntil } from '../../lab/wait';
 import { hookedWorker, sendCrash, WorkerHookOptions, workerHandles, workerHeapUsage } from '../../lab/workerHooks';
-import { DeviceServiceTarget, DeviceStream, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';
+import { DeviceServiceTarget, DeviceStream, PollerSupervisor } from '../../src/core/supervisor/pollerSupervisor';
 import { useLab } from '../support/labFixture';
 import { useProblemSpy } from '../support/problemSpy';
 import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';

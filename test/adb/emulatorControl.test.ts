@@ -1,4 +1,4 @@
-// Starting and stopping emulators by where they run (src/model/emulatorControl.ts), with the
+// Starting and stopping emulators by where they run (src/emulators/model/emulatorControl.ts), with the
 // simulated emulator against real adb servers: one of this machine (watched on 127.0.0.1), and one
 // reached by this machine's host name (loopback, but not a name the watcher takes for this
 // machine), standing for another machine's server (a remote one, or one forwarded from there).
@@ -14,9 +14,9 @@ import { anotherMachineStandIn } from '../../lab/ports';
 import { createSimulatedSdk, SimulatedSdk, writeAvd } from '../../lab/sim/avds';
 import { waitUntil } from '../../lab/wait';
 import { registerEmulator, SIMULATOR_MODE_FILE } from '../../lab/sim/emulator';
-import { EmulatorControl, LaunchOutcome } from '../../src/model/emulatorControl';
-import { freeConsolePort } from '../../src/model/emulatorLauncher';
-import { Device } from '../../src/shared/types';
+import { EmulatorControl, LaunchOutcome } from '../../src/emulators/model/emulatorControl';
+import { freeConsolePort } from '../../src/emulators/model/emulatorLauncher';
+import { Device } from '../../src/core/types';
 import { useLab } from '../support/labFixture';
 import { StartedHere } from '../support/started';
 

@@ -12,8 +12,8 @@ import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/poll
 import { findFreePort } from '../../lab/ports';
 import { installSimulatedEmulator, writeAvd } from '../../lab/sim/avds';
 import { waitUntil } from '../../lab/wait';
-import { listAvds } from '../../src/model/avdCatalog';
-import { runConsoleCommands } from '../../src/model/emulatorConsole';
+import { listAvds } from '../../src/emulators/model/avdCatalog';
+import { runConsoleCommands } from '../../src/emulators/model/emulatorConsole';
 import { useLab } from '../support/labFixture';
 
 /** Two free ports in a row, the lower one even, as an emulator's console and adb ports are. */

@@ -13,7 +13,7 @@ import { RawTracker } from '../../lab/rawTracker';
 import { activeHandles, connectionsTo } from '../../lab/resources';
 import { waitUntil } from '../../lab/wait';
 import { hookedWorker, sendLeak, workerHeapUsage } from '../../lab/workerHooks';
-import { Snapshot } from '../../src/shared/types';
+import { Snapshot } from '../../src/core/types';
 import { startHttpServer, startSilentServer } from '../support/fakeServers';
 import { HostileServer, startHalfReplyServer, startSlowServer } from '../support/hostileServer';
 import { useLab } from '../support/labFixture';

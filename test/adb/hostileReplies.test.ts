@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { setTimeout as letTimePass } from 'node:timers/promises';
 import { createPoller, deviceIn, Harness, waitForLogs, waitForSnapshot } from '../../lab/pollerHarness';
 import { activeHandles } from '../../lab/resources';
-import { Snapshot } from '../../src/shared/types';
+import { Snapshot } from '../../src/core/types';
 import { deviceLine, Framing, HostileServer, startHostileServer } from '../support/hostileServer';
 import { ProblemSpy } from '../support/problemSpy';
 import { hookedWorker, workerHeapUsage } from '../../lab/workerHooks';

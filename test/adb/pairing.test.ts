@@ -16,10 +16,11 @@ import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/poll
 import { findFreePort, listenOnLoopback, tcpSerial } from '../../lab/ports';
 import { connectionsTo } from '../../lab/resources';
 import { waitUntil } from '../../lab/wait';
-import { checkPairingSupport, PairingFlow, PairingWatcher } from '../../src/model/pairingFlow';
-import { pairingLine } from '../../src/model/troubleshootReport';
-import { AdbCommand, CommandResult, PollerConfig } from '../../src/shared/types';
-import { newPairingSecrets, PAIR_REPLY, parseMdnsServices, parsePairReply, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
+import { checkPairingSupport, PairingFlow, PairingWatcher } from '../../src/pairing/model/pairingFlow';
+import { pairingLine } from '../../src/devices/model/troubleshootReport';
+import { AdbCommand, PollerConfig } from '../../src/core/types';
+import { PairingCommand, PairingResult, runPairingCommand } from '../../src/pairing/model/pairingCommands';
+import { newPairingSecrets, PAIR_REPLY, parseMdnsServices, parsePairReply, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/pairing/model/wirelessPairing';
 import { startBlackhole } from '../support/blackholeListener';
 import { useLab } from '../support/labFixture';
 import { useProblemSpy } from '../support/problemSpy';
@@ -68,7 +69,9 @@ describe('wireless pairing (real worker, real adb server)', function () {
     return harness;
   }
 
-  const run = (command: AdbCommand): Promise<CommandResult> => harness!.supervisor.runAdbCommand(command);
+  /** Pairing's commands as the product sends them: host services through the real worker. */
+  const run = (command: PairingCommand | AdbCommand): Promise<PairingResult> =>
+    runPairingCommand((adbCommand) => harness!.supervisor.runAdbCommand(adbCommand), command);
 
   /** The watcher as the pairing flow sees it: the real worker's commands and device list. */
   const flowWatcher = (): PairingWatcher => ({
@@ -108,7 +111,7 @@ describe('wireless pairing (real worker, real adb server)', function () {
   }
 
   /** On adb 29 every pairing command is refused as unknown: unsupported, in our words, without the password. */
-  function assertTooOld(result: CommandResult, password?: string): void {
+  function assertTooOld(result: PairingResult, password?: string): void {
     assert.equal(result.unsupported, true, JSON.stringify(result));
     assert.equal(result.ok, false);
     assert.match(result.message, /too old for wireless pairing/);
@@ -155,7 +158,7 @@ describe('wireless pairing (real worker, real adb server)', function () {
     });
 
     /** `pair` with the phone at `address`: adb 34's reply is checked by `expect`, adb 29's refusal by assertTooOld. */
-    async function pair(address: string, expect: (result: CommandResult) => void, deadlineMs?: number): Promise<void> {
+    async function pair(address: string, expect: (result: PairingResult) => void, deadlineMs?: number): Promise<void> {
       const result = await run({ kind: 'pair', server, address, password: '123456', ...(deadlineMs !== undefined && { deadlineMs }) });
       if (release < FIRST_PAIRING_RELEASE) assertTooOld(result);
       else expect(result);
@@ -163,7 +166,7 @@ describe('wireless pairing (real worker, real adb server)', function () {
 
     it('cannot reach a phone where nothing listens, or where the connection never opens: "Unable to start pairing client."', async () => {
       await watch(server);
-      const unreachable = (result: CommandResult) => {
+      const unreachable = (result: PairingResult) => {
         assert.deepEqual(result, { ok: false, message: PAIR_REPLY.noPairingClient });
         assert.deepEqual(parsePairReply(result.message), { ok: false, reason: 'no-pairing-client', message: result.message });
       };

@@ -15,7 +15,7 @@ import { createPoller, Harness, waitForSnapshot } from '../../lab/pollerHarness'
 import { findFreePort } from '../../lab/ports';
 import { deviceLine, HostileServer, startHostileServer } from '../support/hostileServer';
 import { useProblemSpy } from '../support/problemSpy';
-import { ServerState, Snapshot } from '../../src/shared/types';
+import { ServerState, Snapshot } from '../../src/core/types';
 
 const TIMEOUT_MS = 500;
 

@@ -5,7 +5,7 @@ import { GONE } from '../../lab/adbHostClient';
 import { spawn } from 'node:child_process';
 import { ADB_BIN, PrivateAdbServer } from '../../lab/adbServerProcess';
 import { SimulatedLab } from '../../lab/sim/labClient';
-import { Device } from '../../src/shared/types';
+import { Device } from '../../src/core/types';
 import { useLab } from '../support/labFixture';
 
 /** Generous: only a stalled machine needs it. Deterministic outcomes are asserted exactly. */

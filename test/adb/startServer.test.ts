@@ -13,7 +13,7 @@ import { createPoller, Harness, waitForSnapshot } from '../../lab/pollerHarness'
 import { findFreePort } from '../../lab/ports';
 import { waitUntil } from '../../lab/wait';
 import { useProblemSpy } from '../support/problemSpy';
-import { START_SERVER_DEADLINE_FACTOR } from '../../src/poller/adbServerClient';
+import { START_SERVER_DEADLINE_FACTOR } from '../../src/core/adb/adbServerClient';
 
 const TIMEOUT_MS = 200;
 

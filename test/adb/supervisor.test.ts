@@ -12,8 +12,8 @@ import { startSilentServer, FakeServer } from '../support/fakeServers';
 import { createPoller, Harness, waitForSnapshot, waitForState, WORKER_SCRIPT } from '../../lab/pollerHarness';
 import { connectionsTo } from '../../lab/resources';
 import { PrivateAdbServer } from '../../lab/adbServerProcess';
-import { DisposedError, PollerSupervisor } from '../../src/supervisor/pollerSupervisor';
-import { DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
+import { DisposedError, PollerSupervisor } from '../../src/core/supervisor/pollerSupervisor';
+import { DEFAULT_POLLER_CONFIG } from '../../src/core/types';
 import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';
 import { hookedWorker, sendBusyLoop } from '../../lab/workerHooks';
 
@@ -226,7 +226,7 @@ describe('poller supervisor (real worker, real adb server)', function () {
     // A child process that starts a poller, holds itself open for 1 s, then has nothing left to do:
     // it must end on its own (the timeout is only there to fail the test rather than hang it).
     const program = `
-      const { PollerSupervisor } = require(${JSON.stringify(require.resolve('../../src/supervisor/pollerSupervisor'))});
+      const { PollerSupervisor } = require(${JSON.stringify(require.resolve('../../src/core/supervisor/pollerSupervisor'))});
       const s = new PollerSupervisor({ workerScript: ${JSON.stringify(WORKER_SCRIPT)},
         config: { servers: [${JSON.stringify(adb.address)}], pollIntervalMs: 1000, adbPath: '/bin/false', startServer: false, requestTimeoutMs: 1000, coalesceMs: 25 } });
       void s.start();

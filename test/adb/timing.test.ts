@@ -15,9 +15,9 @@ import { deviceLine, HostileServer, startHostileServer } from '../support/hostil
 import { useLab } from '../support/labFixture';
 import { useProblemSpy } from '../support/problemSpy';
 import { ResourceTracker } from '../support/resourceTracker';
-import { DevicePoller } from '../../src/poller/devicePoller';
+import { DevicePoller } from '../../src/devices/worker/devicePoller';
 import { WorkerData, WorkerMessage } from '../../src/poller/protocol';
-import { DEFAULT_POLLER_CONFIG, PollerConfig, ServerState, Snapshot } from '../../src/shared/types';
+import { DEFAULT_POLLER_CONFIG, PollerConfig, ServerState, Snapshot } from '../../src/core/types';
 
 const serverOf = (snapshot: Snapshot): ServerState => snapshot.servers[0];
 

@@ -16,7 +16,7 @@ import { createPoller, deviceIn, Harness, waitForLogs, waitForSnapshot } from '.
 import { installSimulatedEmulator, writeAvd } from '../../lab/sim/avds';
 import { SimulatedLab } from '../../lab/sim/labClient';
 import { findFreePort, portAnswers } from '../../lab/ports';
-import { Snapshot } from '../../src/shared/types';
+import { Snapshot } from '../../src/core/types';
 import { useLab } from '../support/labFixture';
 
 const FOCUSED_POLL_MS = 250;

@@ -10,7 +10,7 @@ const TRACKED = new Set(['Timeout', 'Immediate', 'WORKER', 'MESSAGEPORT', 'TCPWR
 const MOCHA = /[\\/]node_modules[\\/]mocha[\\/]/;
 
 /** For `where`: resources made by the supervisor's own code (its timers, its worker threads). */
-export const MADE_BY_SUPERVISOR = /[\\/]src[\\/]supervisor[\\/]/;
+export const MADE_BY_SUPERVISOR = /[\\/]src[\\/]core[\\/]supervisor[\\/]/;
 
 export interface LiveResource {
   type: string;

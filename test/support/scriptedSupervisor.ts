@@ -1,8 +1,8 @@
 // The supervisor's fast tier: a PollerSupervisor on the scripted worker (scriptedWorker.ts), with
 // its states and log lines recorded, and waits on its events (each with a deadline).
 
-import { DEFAULT_POLLER_CONFIG, LogLine } from '../../src/shared/types';
-import { PollerState, PollerSupervisor, SupervisorOptions } from '../../src/supervisor/pollerSupervisor';
+import { DEFAULT_POLLER_CONFIG, LogLine } from '../../src/core/types';
+import { PollerState, PollerSupervisor, SupervisorOptions } from '../../src/core/supervisor/pollerSupervisor';
 import { SCRIPTED_WORKER_SCRIPT, ScriptedWorkerOptions } from './scriptedWorker';
 
 export interface Scripted {

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import Parser from '@devicefarmer/adbkit/dist/src/adb/parser';
-import { AdbError, classifyAdbError, describeAdbError, isDeadlineError } from '../../src/poller/adbErrors';
-import { isLoopbackHost } from '../../src/shared/address';
-import { ServerProblem } from '../../src/shared/types';
+import { AdbError, classifyAdbError, describeAdbError, isDeadlineError } from '../../src/core/adb/adbErrors';
+import { isLoopbackHost } from '../../src/core/address';
+import { ServerProblem } from '../../src/core/types';
 
 function errno(code: string, extra: Record<string, unknown> = {}): NodeJS.ErrnoException {
   return Object.assign(new Error(code), { code, ...extra });

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { adbCandidates, EMULATOR, expandHome, locateAdb, Platform } from '../../src/model/adbLocator';
+import { adbCandidates, EMULATOR, expandHome, locateAdb, Platform } from '../../src/core/adbLocator';
 
 describe('adb locator', () => {
   let home: string;

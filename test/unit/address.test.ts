@@ -1,10 +1,10 @@
-// The one `host:port` parser (src/shared/address.ts) and its two uses: adb server addresses from
+// The one `host:port` parser (src/core/address.ts) and its two uses: adb server addresses from
 // settings (a bare port means this machine) and device addresses for `adb connect` (a bare host
 // means port 5555). Whatever the text, the result is a host and a port, or a named problem.
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_WIFI_PORT, localServerPort, parseHostPort, parseServerAddress, parseWifiAddress } from '../../src/shared/address';
+import { DEFAULT_WIFI_PORT, localServerPort, parseHostPort, parseServerAddress, parseWifiAddress } from '../../src/core/address';
 
 describe('host:port parser', () => {
   it('reads host:port, a name, [v6]:port and IPv4, trimming spaces', () => {

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { androidUserHome, avdHome, listAvds, parseIni } from '../../src/model/avdCatalog';
+import { androidUserHome, avdHome, listAvds, parseIni } from '../../src/emulators/model/avdCatalog';
 
 describe('AVD catalog', () => {
   let root: string;

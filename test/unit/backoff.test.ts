@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { backoffDelay, WakeableSleep } from '../../src/common/backoff';
+import { backoffDelay, WakeableSleep } from '../../src/core/backoff';
 
 describe('backoff', () => {
   it('grows by the factor and stops at the cap', () => {

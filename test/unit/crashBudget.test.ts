@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { CrashBudget } from '../../src/supervisor/crashBudget';
+import { CrashBudget } from '../../src/core/supervisor/crashBudget';
 
 describe('CrashBudget', () => {
   const backoff = { initialMs: 100, factor: 2, maxMs: 250 };

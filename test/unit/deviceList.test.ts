@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { connectionKindOf, parseDeviceLine, parseDeviceList } from '../../src/poller/deviceList';
+import { connectionKindOf, parseDeviceLine, parseDeviceList } from '../../src/devices/worker/deviceList';
 
 const SERVER = '127.0.0.1:5037';
 

@@ -1,8 +1,8 @@
 // The one name rule: what a device is called everywhere it is shown.
 
 import * as assert from 'node:assert/strict';
-import { deviceName } from '../../src/model/deviceName';
-import { Device } from '../../src/shared/types';
+import { deviceName } from '../../src/devices/model/deviceName';
+import { Device } from '../../src/core/types';
 
 function listed(overrides: Partial<Device> = {}): Device {
   const serial = overrides.serial ?? 'R58N12ABCDE';

@@ -3,8 +3,8 @@
 
 import * as assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { DevicePoller } from '../../src/poller/devicePoller';
-import { DEFAULT_POLLER_CONFIG, DeviceChanges, PollerConfig, Snapshot } from '../../src/shared/types';
+import { DevicePoller } from '../../src/devices/worker/devicePoller';
+import { DEFAULT_POLLER_CONFIG, DeviceChanges, PollerConfig, Snapshot } from '../../src/core/types';
 import { ResourceTracker } from '../support/resourceTracker';
 import { ScriptedAdbServer, startScriptedAdbServer } from '../support/scriptedAdbServer';
 

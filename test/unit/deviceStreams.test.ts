@@ -1,11 +1,11 @@
-// The host's side of the device services (src/supervisor/deviceStreams.ts) against messages
+// The host's side of the device services (src/core/supervisor/deviceStreams.ts) against messages
 // written here as a worker would send them: delivery in order, acknowledgements only for what
 // was delivered, pause and resume, the end after the output (or at once when forced), cancel, and
 // every job ended when the worker is gone. The real worker and adb are test/adb/deviceStreams.
 
 import * as assert from 'node:assert/strict';
 import { DeviceServiceEnd, DeviceServiceHostMessage } from '../../src/poller/deviceServiceProtocol';
-import { DeviceServiceClient, DeviceStream } from '../../src/supervisor/deviceStreams';
+import { DeviceServiceClient, DeviceStream } from '../../src/core/supervisor/deviceStreams';
 
 const TARGET = { server: '127.0.0.1:5037', serial: 'emulator-5554', transportId: '3' };
 const CLOSED: DeviceServiceEnd = { reason: 'closed', message: 'the device ended it' };

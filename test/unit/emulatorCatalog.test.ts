@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { installSimulatedEmulator, writeAvd } from '../../lab/sim/avds';
-import { EmulatorCatalog } from '../../src/model/emulatorCatalog';
+import { EmulatorCatalog } from '../../src/emulators/model/emulatorCatalog';
 import { ResourceTracker } from '../support/resourceTracker';
 
 describe('EmulatorCatalog', () => {

@@ -3,7 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { consolePortOf, killThroughConsole, runConsoleCommands } from '../../src/model/emulatorConsole';
+import { consolePortOf, killThroughConsole, runConsoleCommands } from '../../src/emulators/model/emulatorConsole';
 
 /** Simulated emulator console: the banner and replies of the real one, for the commands used. */
 function simulatedConsole(options: { token?: string; silent?: boolean }): Promise<{ port: number; received: string[]; close(): void }> {

@@ -2,8 +2,8 @@
 // the watcher's servers and devices (the launches and stops themselves: test/adb/emulatorControl).
 
 import * as assert from 'node:assert/strict';
-import { EmulatorControl } from '../../src/model/emulatorControl';
-import { Device } from '../../src/shared/types';
+import { EmulatorControl } from '../../src/emulators/model/emulatorControl';
+import { Device } from '../../src/core/types';
 
 function control(configuredServers: string[], devices: Device[] = [], env: NodeJS.ProcessEnv = {}): EmulatorControl {
   return new EmulatorControl({ devices, configuredServers }, { env, home: '/nowhere', logFolder: '/nowhere', adbPath: () => undefined });

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { emulatorAdbServerPort, emulatorArgs, freeConsolePort, launchEmulator } from '../../src/model/emulatorLauncher';
+import { emulatorAdbServerPort, emulatorArgs, freeConsolePort, launchEmulator } from '../../src/emulators/model/emulatorLauncher';
 
 describe('emulator launcher', () => {
   let folder: string;

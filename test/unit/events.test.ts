@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { Emitter } from '../../src/common/events';
+import { Emitter } from '../../src/core/events';
 
 describe('Emitter', () => {
   it('delivers to each subscription until it is disposed', () => {

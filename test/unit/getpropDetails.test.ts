@@ -1,8 +1,8 @@
-// The getprop parser (detailsFromGetprop in src/poller/getprop.ts): the device details
+// The getprop parser (detailsFromGetprop in src/core/adb/getprop.ts): the device details
 // the picker shows, from `getprop` output. Its properties under random input: parserProperties.test.ts.
 
 import * as assert from 'node:assert/strict';
-import { detailsFromGetprop } from '../../src/poller/getprop';
+import { detailsFromGetprop } from '../../src/core/adb/getprop';
 
 describe('device details from getprop', () => {
   it('reads the properties the picker shows', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DisposableBase, DisposableStore, MutableDisposable, toDisposable } from '../../src/common/lifecycle';
+import { DisposableBase, DisposableStore, MutableDisposable, toDisposable } from '../../src/core/lifecycle';
 
 describe('lifecycle: disposables', () => {
   it('a store disposes in reverse order, once, and disposes late additions at once', () => {

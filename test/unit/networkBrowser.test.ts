@@ -1,11 +1,12 @@
-// NetworkBrowser (src/model/networkBrowser.ts) over scripted adb answers: it browses only while
+// NetworkBrowser (src/pairing/model/networkBrowser.ts) over scripted adb answers: it browses only while
 // watched, leaves a too-old server alone after its first answer, and tells connected phones from
 // the ones still to connect.
 
 import * as assert from 'node:assert/strict';
-import { NetworkBrowser } from '../../src/model/networkBrowser';
-import { AdbCommand, CommandResult, Device } from '../../src/shared/types';
-import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
+import { NetworkBrowser } from '../../src/pairing/model/networkBrowser';
+import { CommandResult, Device } from '../../src/core/types';
+import { PairingCommand } from '../../src/pairing/model/pairingCommands';
+import { TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/pairing/model/wirelessPairing';
 
 const NEW = '127.0.0.1:5037';
 const OLD = '127.0.0.1:5038';
@@ -13,7 +14,7 @@ const OLD = '127.0.0.1:5038';
 function scripted(answer: (server: string) => CommandResult) {
   const asked: string[] = [];
   let waiting: (() => void) | undefined;
-  const run = (command: AdbCommand) => {
+  const run = (command: PairingCommand) => {
     asked.push(command.server);
     waiting?.();
     return Promise.resolve(answer(command.server));

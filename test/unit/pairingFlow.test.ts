@@ -1,13 +1,16 @@
-// The pairing flow's state machine (src/model/pairingFlow.ts) against a scripted watcher: each adb
+// The pairing flow's state machine (src/pairing/model/pairingFlow.ts) against a scripted watcher: each adb
 // command is answered as the test says, in the formats of AOSP's adb, and devices appear when the
 // test lists them. Order and outcome only; the real server and the real VS Code are tested in
 // test/adb/pairing.test.ts and test/vscode/ui/pairing.test.ts.
 
 import * as assert from 'node:assert/strict';
-import { Emitter } from '../../src/common/events';
-import { checkPairingSupport, PairingFlow, PairingState, PairingTiming, showsQrCode } from '../../src/model/pairingFlow';
-import { AdbCommand, CommandResult, Device } from '../../src/shared/types';
-import { PAIR_REPLY, pairNoAnswerMessage, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/shared/wirelessPairing';
+import { Emitter } from '../../src/core/events';
+import { checkPairingSupport, PairingFlow, PairingState, PairingTiming, showsQrCode } from '../../src/pairing/model/pairingFlow';
+import { AdbCommand, Device } from '../../src/core/types';
+import { PairingCommand, PairingResult } from '../../src/pairing/model/pairingCommands';
+import { PAIR_REPLY, pairNoAnswerMessage, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/pairing/model/wirelessPairing';
+
+type Command = PairingCommand | AdbCommand;
 
 const SERVER = '127.0.0.1:5037';
 const FAST: PairingTiming = { browseEveryMs: 5, phoneTimeoutMs: 300, pairTimeoutMs: 1000, connectAfterMs: 20, deviceTimeoutMs: 300 };
@@ -15,13 +18,13 @@ const SECRETS = { name: 'adw-AbCdEf1234', password: 'pw12pw12pw12' };
 const GUID = 'adb-2A051FDH2002Z3-x1yZ2w';
 
 class ScriptedWatcher {
-  readonly commands: AdbCommand[] = [];
+  readonly commands: Command[] = [];
   devices: Device[] = [];
   private readonly changed = new Emitter<void>();
   readonly onDidChange = this.changed.event;
-  constructor(readonly answer: (command: AdbCommand, count: number) => CommandResult | Promise<CommandResult>) {}
+  constructor(readonly answer: (command: Command, count: number) => PairingResult | Promise<PairingResult>) {}
 
-  runAdbCommand(command: AdbCommand): Promise<CommandResult> {
+  runAdbCommand(command: Command): Promise<PairingResult> {
     this.commands.push(command);
     return Promise.resolve(this.answer(command, this.commands.filter((c) => c.kind === command.kind).length));
   }
@@ -37,7 +40,7 @@ class ScriptedWatcher {
   }
 }
 
-const services = (...lines: string[]): CommandResult => ({ ok: true, message: lines.map((line) => `${line}\n`).join('') });
+const services = (...lines: string[]): PairingResult => ({ ok: true, message: lines.map((line) => `${line}\n`).join('') });
 const phoneAt = `${SECRETS.name}\t${TLS_PAIRING_SERVICE}\t192.168.1.86:37313`;
 
 function record(flow: PairingFlow): string[] {
@@ -231,7 +234,7 @@ describe('pairing flow (scripted watcher)', () => {
     const watcher = new ScriptedWatcher((command) => {
       if (command.kind !== 'pair') return services(phoneAt);
       pairAsked();
-      return new Promise<CommandResult>(() => undefined); // the phone never answers
+      return new Promise<PairingResult>(() => undefined); // the phone never answers
     });
     const flow = new PairingFlow(watcher, SERVER, { ...FAST, phoneTimeoutMs: 60_000 });
     const steps = record(flow);
@@ -262,7 +265,7 @@ describe('pairing flow (scripted watcher)', () => {
   });
 
   it('tells what a server can pair with from its mdns check', async () => {
-    const answers: [CommandResult, string][] = [
+    const answers: [PairingResult, string][] = [
       [{ ok: true, message: 'mdns daemon version [Openscreen discovery 0.0.0]' }, 'qr false'],
       [{ ok: false, message: 'ERROR: mdns discovery disabled' }, 'code false'],
       [{ ok: false, builtWithoutMdns: true, message: 'built without mDNS' }, 'code true'],

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { newNonce, pairingHtml, PairingHtmlInputs, PAIRING_VIEW_TYPE } from '../../src/ui/pairingHtml';
+import { newNonce, pairingHtml, PairingHtmlInputs, PAIRING_VIEW_TYPE } from '../../src/pairing/ui/pairingHtml';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 

@@ -6,9 +6,9 @@
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { detailsFromGetprop, MAX_DETAIL_LENGTH } from '../../src/poller/getprop';
-import { connectionKindOf, MAX_DEVICES_PER_SERVER, parseDeviceLine, parseDeviceList, readDeviceList } from '../../src/poller/deviceList';
-import { Device, DeviceDetails } from '../../src/shared/types';
+import { detailsFromGetprop, MAX_DETAIL_LENGTH } from '../../src/core/adb/getprop';
+import { connectionKindOf, MAX_DEVICES_PER_SERVER, parseDeviceLine, parseDeviceList, readDeviceList } from '../../src/devices/worker/deviceList';
+import { Device, DeviceDetails } from '../../src/core/types';
 
 const SERVER = '127.0.0.1:5037';
 const RUNS = { numRuns: 300, seed: 20_251_125 };

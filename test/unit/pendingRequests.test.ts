@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PendingRequests } from '../../src/supervisor/pendingRequests';
+import { PendingRequests } from '../../src/core/supervisor/pendingRequests';
 
 describe('PendingRequests', () => {
   it('hands a reply to every caller waiting on its key, and only to them', async () => {

@@ -3,7 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { qrImageSource } from '../../src/ui/qrSvg';
+import { qrImageSource } from '../../src/pairing/ui/qrSvg';
 import { decodeQrFromPng } from '../support/qrDecode';
 
 /**

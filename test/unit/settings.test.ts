@@ -1,9 +1,9 @@
-// Settings validation (src/model/settings.ts), exhaustively: every setting given every wrong type,
+// Settings validation (src/devices/model/settings.ts), exhaustively: every setting given every wrong type,
 // out-of-range and edge values gets a warning that names it and a sane fallback, and never throws.
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { defaultServer, readSettings, WatcherSettings } from '../../src/model/settings';
+import { defaultServer, readSettings, WatcherSettings } from '../../src/devices/model/settings';
 
 type Values = Partial<Record<keyof WatcherSettings, unknown>>;
 

@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { PROTOCOL_VERSION } from '../../src/poller/protocol';
-import { LOG_LEVELS, LogLine } from '../../src/shared/types';
+import { LOG_LEVELS, LogLine } from '../../src/core/types';
 import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';
 import { Scripted, scriptedSupervisor, whenLog, whenState } from '../support/scriptedSupervisor';
 

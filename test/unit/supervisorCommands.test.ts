@@ -3,7 +3,7 @@
 // command, in order, and its outcome. Nothing of the supervisor's may be left alive afterwards.
 
 import * as assert from 'node:assert/strict';
-import { DisposedError, PollerState } from '../../src/supervisor/pollerSupervisor';
+import { DisposedError, PollerState } from '../../src/core/supervisor/pollerSupervisor';
 import { useResourceTracker } from '../support/resourceTracker';
 import { Scripted, scriptedSupervisor, whenState } from '../support/scriptedSupervisor';
 import { ScriptedWorkerOptions } from '../support/scriptedWorker';

@@ -3,13 +3,13 @@
 // one change event per change.
 
 import * as assert from 'node:assert/strict';
-import { Emitter } from '../../src/common/events';
-import { AdbSearch } from '../../src/model/adbLocator';
-import { deviceName } from '../../src/model/deviceName';
-import { adbDeviceArguments, exportableSerial, isPlainSerial, SelectionMemento } from '../../src/model/selection';
-import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/model/watcherModel';
-import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
-import type { DevicesUpdate, PollerState, StateChange } from '../../src/supervisor/pollerSupervisor';
+import { Emitter } from '../../src/core/events';
+import { AdbSearch } from '../../src/core/adbLocator';
+import { deviceName } from '../../src/devices/model/deviceName';
+import { adbDeviceArguments, exportableSerial, isPlainSerial, SelectionMemento } from '../../src/devices/model/selection';
+import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/devices/model/watcherModel';
+import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/core/types';
+import type { DevicesUpdate, PollerState, StateChange } from '../../src/core/supervisor/pollerSupervisor';
 
 /** vscode.Memento's contract, kept in memory (workspace state without a workspace). */
 class MemoryMemento implements SelectionMemento {

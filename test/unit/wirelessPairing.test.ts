@@ -1,4 +1,4 @@
-// Wireless pairing's pure parts (src/shared/wirelessPairing.ts): the QR payload and its escaping
+// Wireless pairing's pure parts (src/pairing/model/wirelessPairing.ts): the QR payload and its escaping
 // (inverted by a decoder written here, as a phone reads the Wi-Fi QR format), the secrets, and the
 // readers of adb's `host:mdns:check`, `host:mdns:services` and `host:pair` replies, in the formats
 // AOSP's adb prints them.
@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import {
   connectedInstanceOf,
   isConnectServiceOf,
-  isUnknownHostService,
   MdnsService,
   mdnsNotBuiltMessage,
   newPairingSecrets,
@@ -23,7 +22,8 @@ import {
   parsePairReply,
   qrPairingPayload,
   samePhoneInstance,
-} from '../../src/shared/wirelessPairing';
+} from '../../src/pairing/model/wirelessPairing';
+import { isUnknownHostService } from '../../src/core/adb/adbServerClient';
 
 const RUNS = { numRuns: 300, seed: 20_250_611 };
 /** Any text, and text made of what the reply's lines are made of. */

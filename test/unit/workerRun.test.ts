@@ -1,9 +1,9 @@
-// One worker thread's run (src/supervisor/workerRun.ts) on the scripted worker: requests made
+// One worker thread's run (src/core/supervisor/workerRun.ts) on the scripted worker: requests made
 // after its thread ended answer at once instead of waiting for a reply that cannot come.
 
 import * as assert from 'node:assert/strict';
-import { DEFAULT_POLLER_CONFIG } from '../../src/shared/types';
-import { WorkerRun } from '../../src/supervisor/workerRun';
+import { DEFAULT_POLLER_CONFIG } from '../../src/core/types';
+import { WorkerRun } from '../../src/core/supervisor/workerRun';
 import { SCRIPTED_WORKER_SCRIPT } from '../support/scriptedWorker';
 
 describe('WorkerRun after its thread ended', () => {

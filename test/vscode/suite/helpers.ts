@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { AdbHostClient } from '../../../lab/adbHostClient';
 import { waitUntil } from '../../../lab/wait';
-import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
+import type { AndroidDeviceWatcherApi } from '../../../src/devices/ui/api';
 
 export const EXTENSION_ID = 'android-device-watcher.android-device-watcher';
 export const SECTION = 'androidDeviceWatcher';

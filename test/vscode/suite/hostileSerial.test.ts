@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { waitUntil } from '../../../lab/wait';
-import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
+import type { AndroidDeviceWatcherApi } from '../../../src/devices/ui/api';
 import { deviceLine, HostileServer, startHostileServer } from '../../support/hostileServer';
 import { StartedHere } from '../../support/started';
 import { activeApi, runInNewTerminal, SECTION, until } from './helpers';

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { setTimeout as letTimePass } from 'node:timers/promises';
 import * as vscode from 'vscode';
-import type { PollerState } from '../../../src/supervisor/pollerSupervisor';
+import type { PollerState } from '../../../src/core/supervisor/pollerSupervisor';
 import { activeApi, SECTION, until } from './helpers';
 
 describe('hostile settings in the real extension host', () => {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { waitUntil } from '../../../lab/wait';
-import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
+import type { AndroidDeviceWatcherApi } from '../../../src/devices/ui/api';
 import { useLab } from '../../support/labFixture';
 import { activeApi, runInNewTerminal, SECTION, until } from './helpers';
 

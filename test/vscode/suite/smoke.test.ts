@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AndroidDeviceWatcherApi } from '../../../src/ui/api';
+import type { AndroidDeviceWatcherApi } from '../../../src/devices/ui/api';
 import { EXTENSION_ID, SECTION } from './helpers';
 
 const POLLER_STATES = ['idle', 'starting', 'running', 'paused', 'stopping', 'stopped', 'restarting', 'crashed', 'killed', 'disposed'];

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { findFreePort } from '../../../lab/ports';
-import type { CommandResult } from '../../../src/shared/types';
+import type { CommandResult } from '../../../src/core/types';
 import { useLab } from '../../support/labFixture';
 import { activeApi, runAdbServer, SECTION, until } from './helpers';
 
