@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import house from './tools/eslint/importBoundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'node_modules/', '.vscode-test/', 'esbuild.js'] },
@@ -23,10 +24,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/poller/**/*.ts', 'src/core/**/*.ts', 'src/*/model/**/*.ts', 'src/*/worker/**/*.ts'],
-    ignores: ['src/core/ui/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only ui/ folders import vscode.' }] }],
-    },
+    // The house's import arrows (docs/architecture.md, "The house"): vscode only in ui/, ui -> model
+    // -> worker, no capability into another's insides.
+    files: ['src/**/*.ts'],
+    plugins: { house },
+    rules: { 'house/import-boundaries': 'error' },
   },
 );

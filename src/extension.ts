@@ -1,27 +1,28 @@
-// Activation wires the parts together and collects every disposable the moment it is made.
+// Activation builds the core and the devices capability, then registers each other capability
+// (one line each, devices/ui/capability.ts), collecting every disposable the moment it is made.
 // activate() returns at once (the worker starts in the background); deactivate() returns the
 // poller's dispose promise so VS Code waits for a clean stop.
 
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { AdbStatus } from './devices/model/adbStatus';
-import { EmulatorCatalog } from './emulators/model/emulatorCatalog';
-import { NetworkBrowser } from './pairing/model/networkBrowser';
-import { runPairingCommand } from './pairing/model/pairingCommands';
 import { RecentLog } from './core/recentLog';
 import { defaultServer } from './devices/model/settings';
 import { WatcherModel } from './devices/model/watcherModel';
 import { DEFAULT_POLLER_CONFIG } from './core/types';
 import { PollerSupervisor } from './core/supervisor/pollerSupervisor';
 import { AndroidDeviceWatcherApi, PublicApi } from './devices/ui/api';
+import { Capability, CapabilityContext, COMMAND_PREFIX, Contributions } from './devices/ui/capability';
 import { WatcherCommands } from './devices/ui/commands';
-import { EmulatorActions } from './emulators/ui/emulators';
-import { WirelessPairing } from './pairing/ui/pairing';
+import { emulatorCapability } from './emulators/ui/emulatorCapability';
+import { pairingCapability } from './pairing/ui/pairingCapability';
 import { SelectionExports } from './devices/ui/selectionExports';
 import { SettingsSync } from './devices/ui/settingsSync';
 import { DeviceStatusBar } from './devices/ui/statusBar';
+
+/** Every capability beyond the devices one, in the order their picker sections and help rows show. */
+const CAPABILITIES: readonly Capability[] = [emulatorCapability, pairingCapability];
 
 let supervisor: PollerSupervisor | undefined;
 
@@ -61,12 +62,17 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
     }),
   );
   store.add(new DeviceStatusBar(model));
-  const catalog = store.add(new EmulatorCatalog(process.env));
-  // Read once now, so that the picker opens with the AVDs already in place.
-  void catalog.refresh();
-  const network = store.add(new NetworkBrowser((command) => runPairingCommand((adbCommand) => model.controls.runAdbCommand(adbCommand), command), () => model.configuredServers));
-  const pairing = store.add(new WirelessPairing(model, network, context.extensionUri, log));
-  const emulatorActions = store.add(new EmulatorActions(catalog, model, log, path.join(context.logUri.fsPath, 'emulators'), () => settings.settings));
+  const contributions = new Contributions();
+  const capabilityContext: CapabilityContext = {
+    extension: context,
+    model,
+    log,
+    settings,
+    contributions,
+    store,
+    registerCommand: (id, callback) => store.add(vscode.commands.registerCommand(COMMAND_PREFIX + id, callback)),
+  };
+  for (const capability of CAPABILITIES) capability.register(capabilityContext);
   store.add(
     new WatcherCommands({
       model,
@@ -74,10 +80,9 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
       log,
       recent,
       settings: () => settings.settings,
+      allSettings: () => settings.all,
+      contributions,
       extensionVersion: String((context.extension.packageJSON as { version?: string }).version),
-      emulators: { catalog, actions: emulatorActions },
-      network,
-      pairing,
       localTerminalCwd: vscode.env.remoteName && context.extension.extensionKind === vscode.ExtensionKind.UI ? vscode.Uri.file(os.homedir()) : undefined,
     }),
   );

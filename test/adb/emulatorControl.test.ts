@@ -8,7 +8,6 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AdbProxy } from '../../lab/adbProxy';
-import { ADB_BIN } from '../../lab/adbServerProcess';
 import { createPoller, deviceIn, Harness, waitForSnapshot } from '../../lab/pollerHarness';
 import { anotherMachineStandIn } from '../../lab/ports';
 import { createSimulatedSdk, SimulatedSdk, writeAvd } from '../../lab/sim/avds';
@@ -84,8 +83,8 @@ describe('emulators started and stopped by where they run (real adb servers)', f
     harness = createPoller({ servers, pollIntervalMs: 200 });
     await harness.supervisor.start();
     const supervisor = harness.supervisor;
-    const watch = { get devices(): readonly Device[] { return supervisor.snapshot?.devices ?? []; }, configuredServers: servers };
-    return new EmulatorControl(watch, { env: hostEnv(), home: sdk.root, logFolder: path.join(sdk.root, 'logs'), adbPath: () => ADB_BIN });
+    const watch = { get devices(): readonly Device[] { return supervisor.snapshot?.devices ?? []; }, configuredServers: servers, controls: supervisor };
+    return new EmulatorControl(watch, { env: hostEnv(), home: sdk.root, logFolder: path.join(sdk.root, 'logs') });
   }
 
   /** The watcher's device `serial` of `server` once `ready` says so. */

@@ -17,7 +17,7 @@ import { findFreePort, listenOnLoopback, tcpSerial } from '../../lab/ports';
 import { connectionsTo } from '../../lab/resources';
 import { waitUntil } from '../../lab/wait';
 import { checkPairingSupport, PairingFlow, PairingWatcher } from '../../src/pairing/model/pairingFlow';
-import { pairingLine } from '../../src/devices/model/troubleshootReport';
+import { pairingLine } from '../../src/pairing/model/pairingFlow';
 import { AdbCommand, PollerConfig } from '../../src/core/types';
 import { PairingCommand, PairingResult, runPairingCommand } from '../../src/pairing/model/pairingCommands';
 import { newPairingSecrets, PAIR_REPLY, parseMdnsServices, parsePairReply, TLS_CONNECT_SERVICE, TLS_PAIRING_SERVICE } from '../../src/pairing/model/wirelessPairing';

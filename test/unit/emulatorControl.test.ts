@@ -6,7 +6,9 @@ import { EmulatorControl } from '../../src/emulators/model/emulatorControl';
 import { Device } from '../../src/core/types';
 
 function control(configuredServers: string[], devices: Device[] = [], env: NodeJS.ProcessEnv = {}): EmulatorControl {
-  return new EmulatorControl({ devices, configuredServers }, { env, home: '/nowhere', logFolder: '/nowhere', adbPath: () => undefined });
+  // Nothing here reaches a device: a power-off through a server would say the watcher is not running.
+  const controls = { requestDeviceService: () => Promise.resolve({ ok: false as const, end: { reason: 'not-running' as const, message: 'scripted' } }) };
+  return new EmulatorControl({ devices, configuredServers, controls }, { env, home: '/nowhere', logFolder: '/nowhere' });
 }
 
 const emulator = (server: string, serial: string, avdName?: string): Device => ({

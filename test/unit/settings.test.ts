@@ -1,10 +1,13 @@
-// Settings validation (src/devices/model/settings.ts), exhaustively: every setting given every wrong type,
+// Settings validation (src/devices/model/settings.ts, with the emulator capability's
+// src/emulators/model/emulatorSettings.ts read after them as the settings sync does), exhaustively: every setting given every wrong type,
 // out-of-range and edge values gets a warning that names it and a sane fallback, and never throws.
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { defaultServer, readSettings, WatcherSettings } from '../../src/devices/model/settings';
+import { defaultServer, readSettings, SettingReader, WatcherSettings as DeviceSettings } from '../../src/devices/model/settings';
+import { EmulatorSettings, readEmulatorSettings } from '../../src/emulators/model/emulatorSettings';
 
+type WatcherSettings = DeviceSettings & EmulatorSettings;
 type Values = Partial<Record<keyof WatcherSettings, unknown>>;
 
 const ENV = { ANDROID_ADB_SERVER_PORT: '5038' };
@@ -21,8 +24,11 @@ const DEFAULTS: WatcherSettings = {
   emulatorBootTimeoutSeconds: 300,
 };
 
-function read(values: Values, env: NodeJS.ProcessEnv = ENV) {
-  return readSettings((key) => values[key], env);
+/** Every setting, in the order the settings sync reads them: the watcher's, then the capabilities'. */
+function read(values: Values, env: NodeJS.ProcessEnv = ENV): { settings: WatcherSettings; warnings: string[] } {
+  const reader: SettingReader = (key) => values[key as keyof WatcherSettings];
+  const { settings, warnings } = readSettings(reader, env);
+  return { settings: { ...settings, ...readEmulatorSettings(reader, warnings) }, warnings };
 }
 
 /** Values of every JSON type (what a settings.json can hold), none of them the right one for `kind`. */

@@ -7,6 +7,7 @@ import { Emitter } from '../../src/core/events';
 import { AdbSearch } from '../../src/core/adbLocator';
 import { deviceName } from '../../src/devices/model/deviceName';
 import { adbDeviceArguments, exportableSerial, isPlainSerial, SelectionMemento } from '../../src/devices/model/selection';
+import { DeviceStream } from '../../src/core/supervisor/deviceStreams';
 import { WatcherChange, WatcherModel, WatcherPoller } from '../../src/devices/model/watcherModel';
 import { Device, PollerConfig, ServerState, Snapshot, DEFAULT_POLLER_CONFIG } from '../../src/core/types';
 import type { DevicesUpdate, PollerState, StateChange } from '../../src/core/supervisor/pollerSupervisor';
@@ -60,6 +61,8 @@ class ScriptedPoller implements WatcherPoller {
   refresh = () => undefined;
   setFocused = () => undefined;
   runAdbCommand = () => Promise.resolve({ ok: false, message: 'scripted' });
+  requestDeviceService = () => Promise.resolve({ ok: false as const, end: { reason: 'not-running' as const, message: 'scripted' } });
+  openDeviceStream = () => DeviceStream.endedAt({ reason: 'not-running', message: 'scripted' });
 }
 
 const adbFound = { search: { found: { path: '/usr/bin/adb', source: 'PATH' }, tried: [] } as AdbSearch, onDidChange: new Emitter<AdbSearch>().event };

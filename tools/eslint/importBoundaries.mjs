@@ -2,6 +2,7 @@
 // - `vscode` only in a `ui/` folder and src/extension.ts;
 // - inside a capability the arrows run ui -> model -> worker; worker code (src/poller, any
 //   `worker/`) imports no model or ui, and a model no ui;
+// - outside the worker, only the worker's protocol files are imported from src/poller;
 // - a capability imports the core, the devices capability and the worker's protocol, never
 //   another capability; `devices` imports no capability; the core imports only itself and the
 //   worker's protocol.
@@ -26,6 +27,7 @@ export function forbiddenImport(from, to) {
   if (from.area === 'root') return undefined;
   if (from.part === 'worker' && (to.part === 'model' || to.part === 'ui')) return 'worker code imports no model or ui (it runs in the worker thread)';
   if (from.part !== 'ui' && to.part === 'ui') return 'only ui code imports ui code (ui -> model -> worker)';
+  if (to.area === 'poller' && !to.protocol && from.part !== 'worker') return 'outside the worker, only its protocol is imported from src/poller';
   if (from.area === to.area) return undefined;
   if (from.area === 'core') return to.area === 'poller' && to.protocol ? undefined : 'the core imports only itself and the worker protocol';
   if (from.area === 'poller') return to.area === 'core' || to.part === 'worker' ? undefined : 'the worker imports the core and worker parts only';

@@ -15,16 +15,7 @@ export interface WatcherSettings {
   startAdbServer: boolean;
   notifyOnDisconnect: boolean;
   setAndroidSerial: boolean;
-  /** The `emulator` executable; empty: looked for like adb. */
-  emulatorPath: string;
-  /** Added to every launch, one argument each (never shell text). */
-  emulatorArgs: string[];
-  /** A launched emulator that has not booted by then is reported (it may still come up). */
-  emulatorBootTimeoutSeconds: number;
 }
-
-/** The arguments a launch sets itself: given again in emulatorArgs they would contradict it. */
-const LAUNCH_OWNED_ARGS = ['-avd', '-port', '-ports', '@'];
 
 export interface ReadSettings {
   settings: WatcherSettings;
@@ -32,9 +23,12 @@ export interface ReadSettings {
   warnings: string[];
 }
 
-type Reader = (key: keyof WatcherSettings) => unknown;
+/** Reads one key of the extension's section (a capability reads its own keys with it). */
+export type SettingReader = (key: string) => unknown;
 
-function integerIn(key: string, value: unknown, min: number, max: number, fallback: number, warnings: string[]): number {
+// The validators below are shared by every capability's settings (devices/ui/capability.ts).
+
+export function integerIn(key: string, value: unknown, min: number, max: number, fallback: number, warnings: string[]): number {
   if (value === undefined || value === null) {
     return fallback;
   }
@@ -46,7 +40,7 @@ function integerIn(key: string, value: unknown, min: number, max: number, fallba
 }
 
 /** An absolute path (or `~/...`) to an executable, or '' to look for it in the SDK and on PATH. */
-function executablePath(key: 'adbPath' | 'emulatorPath', tool: string, value: unknown, warnings: string[]): string {
+export function executablePath(key: string, tool: string, value: unknown, warnings: string[]): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') {
     warnings.push(`${SETTINGS_SECTION}.${key}: ${JSON.stringify(value)} is not a path; looking for ${tool} in the Android SDK and on PATH`);
@@ -59,22 +53,7 @@ function executablePath(key: 'adbPath' | 'emulatorPath', tool: string, value: un
   return value;
 }
 
-/** A list of arguments; the ones a launch sets itself (-avd, -port) are refused with the whole list. */
-function emulatorArgs(value: unknown, warnings: string[]): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) {
-    warnings.push(`${SETTINGS_SECTION}.emulatorArgs: expected a list of arguments such as ["-no-audio", "-gpu", "host"]; launching without extra arguments`);
-    return [];
-  }
-  const owned = value.find((entry) => LAUNCH_OWNED_ARGS.some((arg) => entry === arg || (arg === '@' && entry.startsWith('@'))));
-  if (owned !== undefined) {
-    warnings.push(`${SETTINGS_SECTION}.emulatorArgs: ${JSON.stringify(owned)} is set by each launch; launching without extra arguments`);
-    return [];
-  }
-  return value.filter((entry) => entry !== '');
-}
-
-function boolean(key: string, value: unknown, fallback: boolean, warnings: string[]): boolean {
+export function boolean(key: string, value: unknown, fallback: boolean, warnings: string[]): boolean {
   if (value === undefined || value === null) {
     return fallback;
   }
@@ -140,7 +119,7 @@ export function formatAddress(host: string, port: number): string {
   return formatHostPort({ host, port });
 }
 
-export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings {
+export function readSettings(read: SettingReader, env: NodeJS.ProcessEnv): ReadSettings {
   const warnings: string[] = [];
 
   const adbPath = executablePath('adbPath', 'adb', read('adbPath'), warnings);
@@ -175,9 +154,6 @@ export function readSettings(read: Reader, env: NodeJS.ProcessEnv): ReadSettings
       startAdbServer: boolean('startAdbServer', read('startAdbServer'), true, warnings),
       notifyOnDisconnect: boolean('notifyOnDisconnect', read('notifyOnDisconnect'), true, warnings),
       setAndroidSerial: boolean('setAndroidSerial', read('setAndroidSerial'), true, warnings),
-      emulatorPath: executablePath('emulatorPath', 'the emulator', read('emulatorPath'), warnings),
-      emulatorArgs: emulatorArgs(read('emulatorArgs'), warnings),
-      emulatorBootTimeoutSeconds: integerIn('emulatorBootTimeoutSeconds', read('emulatorBootTimeoutSeconds'), 10, 3600, 300, warnings),
     },
     warnings,
   };

@@ -3,17 +3,19 @@
 
 import { AdbSearch } from '../../core/adbLocator';
 import { deviceName } from './deviceName';
-import { PairingSupport } from '../../pairing/model/pairingFlow';
 import { Device, LogLine, ServerState } from '../../core/types';
-import { PAIRING_MIN_PLATFORM_TOOLS } from '../../pairing/model/wirelessPairing';
 
 export interface ServerFacts {
   state: ServerState;
   /** The server's protocol version (41 for adb 1.0.41), or why it could not be read. */
   version?: number;
   versionError?: string;
-  /** What it answered to `host:mdns:check`: whether it pairs, and by QR code. */
-  pairing?: PairingSupport;
+}
+
+/** A capability's section: its title and Markdown lines (device data already in markdownCell). */
+export interface ReportSection {
+  title: string;
+  lines: string[];
 }
 
 export interface TroubleshootFacts {
@@ -24,6 +26,8 @@ export interface TroubleshootFacts {
   /** `adb version` output's first line and the package version line, or an error. */
   adbVersion?: { client?: number; text: string };
   servers: ServerFacts[];
+  /** The capabilities' sections, after the servers. */
+  sections: ReportSection[];
   pollerState: string;
   lastError?: string;
   recent: readonly LogLine[];
@@ -39,7 +43,7 @@ export function adbClientProtocolVersion(versionText: string): number | undefine
 }
 
 /** Device data is untrusted: keep it inside a table cell and out of Markdown syntax. */
-function cell(text: string | number | undefined): string {
+export function markdownCell(text: string | number | undefined): string {
   if (text === undefined || text === '') return '—';
   return String(text).replace(/[\r\n]+/g, ' ').replace(/([\\`*_{}[\]()#+!|<>~])/g, '\\$1').slice(0, 300);
 }
@@ -52,20 +56,6 @@ function serverHint(state: ServerState): string {
   if (/did not answer/.test(error)) return 'The server is hung: `adb kill-server`, then `adb start-server`.';
   if (/not found/.test(error)) return 'Install the Android SDK platform-tools, or set `androidDeviceWatcher.adbPath`.';
   return 'See the log (Android Devices: Show Device Watcher Log).';
-}
-
-/** What wireless pairing can do through one server, and why. */
-export function pairingLine(pairing: PairingSupport): string {
-  switch (pairing.can) {
-    case 'qr':
-      return `pairs with a QR code or a pairing code (${cell(pairing.message)})`;
-    case 'none':
-      return `cannot pair: too old (platform-tools ${PAIRING_MIN_PLATFORM_TOOLS} or newer has \`adb pair\`)`;
-    case 'code':
-      return pairing.builtWithoutMdns
-        ? "pairs with a pairing code only: this adb was built without mDNS discovery (as the Linux distributions' adb packages are), so it cannot find the phone that scans a QR code, nor connect a paired phone by itself. Pair with a code and the address the phone shows, then connect to the address under Wireless debugging; Google's platform-tools have mDNS."
-        : `pairs with a pairing code only: its mDNS discovery does not run (${cell(pairing.message)}), so it cannot find the phone that scans a QR code.`;
-  }
 }
 
 export function troubleshootReport(facts: TroubleshootFacts): string {
@@ -87,25 +77,23 @@ export function troubleshootReport(facts: TroubleshootFacts): string {
   out.push('', '## adb servers', '', '| server | status | server version | what to do |', '| --- | --- | --- | --- |');
   for (const server of facts.servers) {
     const client = facts.adbVersion?.client;
-    let version = server.version !== undefined ? String(server.version) : cell(server.versionError);
+    let version = server.version !== undefined ? String(server.version) : markdownCell(server.versionError);
     if (server.version !== undefined && client !== undefined) {
       version += server.version === client ? ' (matches adb)' : ` (**adb is ${client}: mismatch**; adb restarts the server when they differ)`;
     }
-    const status = server.state.status + (server.state.error ? `: ${cell(server.state.error)}` : '');
-    out.push(`| ${cell(server.state.address)} | ${status} | ${version} | ${serverHint(server.state)} |`);
+    const status = server.state.status + (server.state.error ? `: ${markdownCell(server.state.error)}` : '');
+    out.push(`| ${markdownCell(server.state.address)} | ${status} | ${version} | ${serverHint(server.state)} |`);
   }
 
-  const pairing = facts.servers.filter((server) => server.pairing);
-  if (pairing.length > 0) {
-    out.push('', '## Wireless pairing', '');
-    for (const server of pairing) out.push(`- ${cell(server.state.address)}: ${pairingLine(server.pairing!)}`);
+  for (const section of facts.sections) {
+    if (section.lines.length > 0) out.push('', `## ${section.title}`, '', ...section.lines);
   }
 
   out.push('', '## Device watcher', '', `- State: ${facts.pollerState}`);
-  if (facts.lastError) out.push(`- Last error: ${cell(facts.lastError)}`);
+  if (facts.lastError) out.push(`- Last error: ${markdownCell(facts.lastError)}`);
   if (facts.recent.length > 0) {
     out.push('- Recent warnings and errors:');
-    for (const line of facts.recent) out.push(`  - ${new Date(line.at).toISOString()} ${line.level}: ${cell(line.message)}`);
+    for (const line of facts.recent) out.push(`  - ${new Date(line.at).toISOString()} ${line.level}: ${markdownCell(line.message)}`);
   }
 
   out.push('', '## Devices', '');
@@ -115,7 +103,7 @@ export function troubleshootReport(facts: TroubleshootFacts): string {
     out.push('| device | serial | server | state | what to do |', '| --- | --- | --- | --- | --- |');
     for (const device of facts.devices) {
       const name = deviceName(device);
-      out.push(`| ${cell(name)} | ${cell(device.serial)} | ${cell(device.server)} | ${cell(device.state)} | ${cell(facts.fixFor(device)) === '—' ? 'ready' : cell(facts.fixFor(device))} |`);
+      out.push(`| ${markdownCell(name)} | ${markdownCell(device.serial)} | ${markdownCell(device.server)} | ${markdownCell(device.state)} | ${markdownCell(facts.fixFor(device)) === '—' ? 'ready' : markdownCell(facts.fixFor(device))} |`);
     }
   }
 

@@ -9,6 +9,8 @@ import { localServerPort } from '../../core/address';
 import { diffDevices, hasChanges } from '../../core/deviceChanges';
 import { AdbCommand, CommandResult, Device, DeviceChanges, PollerConfig, ServerProblem, ServerState, Snapshot } from '../../core/types';
 import type { DevicesUpdate, PollerState, StateChange } from '../../core/supervisor/pollerSupervisor';
+import type { DeviceRequestOptions, DeviceRequestResult, DeviceStream, DeviceStreamOptions } from '../../core/supervisor/deviceStreams';
+import type { DeviceServiceTarget } from '../../poller/deviceServiceProtocol';
 import { AdbSearch } from '../../core/adbLocator';
 import { DeviceSelection, SelectedDevice, SelectionMemento, SelectionOutcome } from './selection';
 
@@ -36,6 +38,18 @@ export interface WatcherControls {
   restart(): Promise<void>;
   refresh(): void;
   runAdbCommand(command: AdbCommand): Promise<CommandResult>;
+  /** A device service's whole output (`shell:`, `exec:`, `sync:`), run by the worker; never rejects. */
+  requestDeviceService(target: DeviceServiceTarget, service: string, options?: DeviceRequestOptions): Promise<DeviceRequestResult>;
+  /** A device service as a stream with flow control, run by the worker. */
+  openDeviceStream(target: DeviceServiceTarget, service: string, options?: DeviceStreamOptions): DeviceStream;
+}
+
+/**
+ * Where a device service reaches this device: its server and its transport id when adb listed one
+ * (it names this connection, never another device that has or takes the same serial).
+ */
+export function serviceTarget(device: Pick<Device, 'server' | 'serial' | 'transportId'>): DeviceServiceTarget {
+  return { server: device.server, serial: device.serial, ...(device.transportId !== undefined && { transportId: device.transportId }) };
 }
 
 /** Which adb is in use (AdbStatus fits). */

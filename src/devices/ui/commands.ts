@@ -3,13 +3,11 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../../core/lifecycle';
-import { NetworkBrowser } from '../../pairing/model/networkBrowser';
 import { adbServerSocket } from '../model/settings';
 import { adbDeviceArguments, isPlainSerial } from '../model/selection';
 import { Device } from '../../core/types';
-import { DevicePicker, PickerEmulators } from './devicePicker';
-import { LaunchMode } from '../../emulators/ui/emulators';
-import { WirelessPairing } from '../../pairing/ui/pairing';
+import { COMMAND_PREFIX, deviceArgument, textArgument } from './capability';
+import { DevicePicker } from './devicePicker';
 import { deviceName, inert } from './deviceText';
 import { showTroubleshootReport, TroubleshootDeps } from './troubleshoot';
 import { connectOverWifi, disconnectDevice } from './wifi';
@@ -21,9 +19,6 @@ export interface CommandDeps extends TroubleshootDeps {
    * on the remote side unless its cwd is a local file URI, and the adb it runs is a local one.
    */
   localTerminalCwd?: vscode.Uri;
-  emulators: PickerEmulators;
-  network: NetworkBrowser;
-  pairing: WirelessPairing;
 }
 
 export class WatcherCommands extends DisposableBase {
@@ -38,7 +33,7 @@ export class WatcherCommands extends DisposableBase {
     };
     const openShell = (device: Device) => openAdbShell(deps, device);
     const disconnect = async (device: Device) => void (await disconnectDevice(model, device));
-    const picker = this.register(new DevicePicker(model, { copySerial, openShell, disconnect }, deps.emulators, deps.network));
+    const picker = this.register(new DevicePicker(model, { copySerial, openShell, disconnect }, deps.contributions));
     const pick = () => picker.show();
 
     const control = (name: string, action: () => Promise<void> | void) => async () => {
@@ -51,12 +46,8 @@ export class WatcherCommands extends DisposableBase {
       }
     };
 
-    /** A command's argument when it is a string (other extensions and tests pass them). */
-    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    /** The device a serial argument names, or the selected one when there is no argument. */
-    const deviceArgument = (serial: unknown) => (text(serial) !== undefined ? model.devices.find((d) => d.serial === serial) : model.selection?.device);
-    const register = (id: string, callback: (...args: never[]) => unknown) =>
-      this.register(vscode.commands.registerCommand(`androidDeviceWatcher.${id}`, callback));
+    const text = textArgument;
+    const register = (id: string, callback: (...args: never[]) => unknown) => this.register(vscode.commands.registerCommand(COMMAND_PREFIX + id, callback));
 
     register('pickDevice', pick);
     register('refresh', control('refresh', () => controls.refresh()));
@@ -80,12 +71,9 @@ export class WatcherCommands extends DisposableBase {
     register('connectWifi', (address?: unknown, server?: unknown) =>
       connectOverWifi(model, text(address), text(server)),
     );
-    // Wireless pairing; arguments (address, code, server) skip the prompts for other extensions and tests.
-    register('pairWithQrCode', (server?: unknown) => deps.pairing.pairWithQrCode(text(server)));
-    register('pairWithCode', (address?: unknown, code?: unknown, server?: unknown) => deps.pairing.pairWithCode(text(address), text(code), text(server)));
     // Disconnects the given serial (or the selected device) on its adb server.
     register('disconnectDevice', async (serial?: unknown) => {
-      const device = deviceArgument(serial);
+      const device = deviceArgument(model, serial);
       if (!device) return { ok: false, message: `no device ${text(serial) ?? 'selected'}` };
       return disconnectDevice(model, device);
     });
@@ -110,22 +98,6 @@ export class WatcherCommands extends DisposableBase {
       return device.serial;
     });
     register('clearSelection', () => model.clearSelection());
-    // Emulators: an AVD name as the argument (other extensions, tests) skips the quick pick.
-    const emulators = deps.emulators.actions;
-    const start = (mode: LaunchMode) => async (name?: unknown) => {
-      const avd = await emulators.chooseAvd(text(name));
-      if (!avd) return text(name) !== undefined ? { ok: false, message: `no AVD named ${name}` } : undefined;
-      return emulators.launch(avd, mode);
-    };
-    register('startEmulator', start('normal'));
-    register('coldBootEmulator', start('cold'));
-    register('wipeEmulatorData', start('wipe'));
-    // Stops the given emulator serial, or the selected device when it is an emulator.
-    register('stopEmulator', async (serial?: unknown) => {
-      const device = deviceArgument(serial);
-      if (!device || device.connection !== 'emulator') return { ok: false, message: `no emulator ${text(serial) ?? 'selected'}` };
-      return emulators.stop(device);
-    });
     // Starts the local adb servers that refuse connections (or the one given): the picker's action
     // for "not running", whether or not the watcher starts them by itself.
     register('startAdbServer', async (server?: unknown) => {

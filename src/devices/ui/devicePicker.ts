@@ -1,26 +1,26 @@
 // The live device picker: one row per device (grouped by adb server when there are several, and
-// not-ready devices apart with their fix), row buttons, and the watcher's controls as footer rows.
-// It redraws from the watcher model while open and drops its listeners when it hides.
+// not-ready devices apart with their fix), row buttons, the capabilities' sections (capability.ts)
+// and the watcher's controls as footer rows. It redraws from the watcher model and the sections
+// while open and drops its listeners when it hides.
 
 import * as vscode from 'vscode';
 import { DisposableBase, DisposableStore, MutableDisposable } from '../../core/lifecycle';
-import { Avd } from '../../emulators/model/avdCatalog';
-import { EmulatorCatalog } from '../../emulators/model/emulatorCatalog';
-import { NetworkBrowser, NetworkService } from '../../pairing/model/networkBrowser';
 import { WatcherModel } from '../model/watcherModel';
 import { Device, effectiveState } from '../../core/types';
+import { Contributions, DeviceRowButton, PickerRow, PickerRowButton } from './capability';
 import { deviceIcon, deviceName, deviceSummary, plain, pollerStateLabel, serverProblemLabel, stateFix } from './deviceText';
-import { avdSummary, EmulatorActions } from '../../emulators/ui/emulators';
 
-type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'startAdbServer' | 'connectWifi' | 'pairWithQrCode' | 'pairWithCode' | 'troubleshoot';
+type Action = 'pause' | 'resume' | 'start' | 'restart' | 'refresh' | 'showLog' | 'setAdbPath' | 'startAdbServer' | 'connectWifi' | 'troubleshoot';
 
 interface PickerItem extends vscode.QuickPickItem {
   device?: Device;
-  /** An emulator that is not running: accepting it starts it. */
-  avd?: Avd;
   action?: Action;
-  /** A phone offering wireless debugging that no server has connected: accepting it connects it. */
-  networkDevice?: NetworkService;
+  /** A help row's command (a capability's). */
+  command?: string;
+  /** A capability's row: accepting it runs its accept. */
+  row?: PickerRow;
+  /** What each button does, by the button shown (a capability's buttons on rows of its own or on device rows). */
+  actions?: Map<vscode.QuickInputButton, () => void>;
 }
 
 const ACTION_COMMANDS: Record<Action, string> = {
@@ -33,8 +33,6 @@ const ACTION_COMMANDS: Record<Action, string> = {
   setAdbPath: 'workbench.action.openSettings',
   startAdbServer: 'androidDeviceWatcher.startAdbServer',
   connectWifi: 'androidDeviceWatcher.connectWifi',
-  pairWithQrCode: 'androidDeviceWatcher.pairWithQrCode',
-  pairWithCode: 'androidDeviceWatcher.pairWithCode',
   troubleshoot: 'androidDeviceWatcher.troubleshoot',
 };
 
@@ -49,15 +47,8 @@ interface RowButtons {
   copy: vscode.QuickInputButton;
   shell: vscode.QuickInputButton;
   disconnect: vscode.QuickInputButton;
-  stopEmulator: vscode.QuickInputButton;
-  coldBoot: vscode.QuickInputButton;
-  wipeData: vscode.QuickInputButton;
-}
-
-/** Where the picker's Emulators group comes from. */
-export interface PickerEmulators {
-  catalog: EmulatorCatalog;
-  actions: EmulatorActions;
+  /** A capability's button as shown; the item's `actions` knows it by identity. */
+  of(button: PickerRowButton | DeviceRowButton): vscode.QuickInputButton;
 }
 
 export class DevicePicker extends DisposableBase {
@@ -67,8 +58,7 @@ export class DevicePicker extends DisposableBase {
   constructor(
     private readonly model: WatcherModel,
     private readonly actions: DeviceActions,
-    private readonly emulators: PickerEmulators,
-    private readonly network: NetworkBrowser,
+    private readonly contributions: Contributions,
   ) {
     super();
   }
@@ -87,18 +77,14 @@ export class DevicePicker extends DisposableBase {
       copy: { iconPath: new vscode.ThemeIcon('copy'), tooltip: vscode.l10n.t('Copy serial') },
       shell: { iconPath: new vscode.ThemeIcon('terminal'), tooltip: vscode.l10n.t('Open adb shell') },
       disconnect: { iconPath: new vscode.ThemeIcon('debug-disconnect'), tooltip: vscode.l10n.t('Disconnect (adb disconnect)') },
-      stopEmulator: { iconPath: new vscode.ThemeIcon('debug-stop'), tooltip: vscode.l10n.t('Stop the emulator') },
-      coldBoot: { iconPath: new vscode.ThemeIcon('debug-restart'), tooltip: vscode.l10n.t('Cold boot (no quick-boot snapshot)') },
-      wipeData: { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Wipe data and start') },
+      of: (button) => ({ iconPath: new vscode.ThemeIcon(button.icon), tooltip: button.tooltip }),
     };
-    const { catalog, actions: emulatorActions } = this.emulators;
-    const itemId = (item: PickerItem | undefined) =>
-      item?.device?.id ?? (item?.avd ? `avd:${item.avd.name}` : item?.networkDevice ? `mdns:${item.networkDevice.server}/${item.networkDevice.instance}` : item?.action);
+    const itemId = (item: PickerItem | undefined) => item?.device?.id ?? item?.row?.id ?? item?.action ?? item?.command;
+    const sections = this.contributions.pickerSections;
 
     const render = () => {
       const activeId = itemId(picker.activeItems[0]);
-      const running = emulatorActions.runningAvds();
-      picker.items = buildItems(model, buttons, catalog.avds.filter((avd) => !running.has(avd.name)), this.network.unconnected(model.devices));
+      picker.items = buildItems(model, buttons, this.contributions);
       const state = model.state;
       picker.busy = state === 'starting' || state === 'restarting' || state === 'stopping' || (state === 'running' && model.awaitingFirstList);
       picker.title = vscode.l10n.t('Android devices ({0}) — watcher {1}', model.devices.length, pollerStateLabel(state));
@@ -107,26 +93,25 @@ export class DevicePicker extends DisposableBase {
       if (active) picker.activeItems = [active];
     };
     store.add(model.onDidChange(render));
-    store.add(catalog.onDidChange(render));
-    store.add(this.network.onDidChange(render));
-    // Phones on the network are looked for only while the picker shows them.
-    store.add(this.network.watch());
+    for (const section of sections) {
+      store.add(section.onDidChange(render));
+      if (section.whileShown) store.add(section.whileShown());
+    }
     render();
-    // AVDs created or deleted since the last look show up while the picker is open.
-    void catalog.refresh();
 
     return new Promise<Device | undefined>((resolve) => {
       let picked: Device | undefined;
       store.add(
         picker.onDidTriggerItemButton(({ item, button }) => {
-          if (item.avd) {
-            void emulatorActions.launch(item.avd, button === buttons.wipeData ? 'wipe' : 'cold');
-            picker.hide();
+          const contributed = item.actions?.get(button);
+          if (contributed) {
+            contributed();
+            // A button on a capability's own row acts on what the row stands for: the picker is done.
+            if (item.row) picker.hide();
             return;
           }
           if (!item.device) return;
-          if (button === buttons.stopEmulator) void emulatorActions.stop(item.device);
-          else if (button === buttons.copy) void this.actions.copySerial(item.device);
+          if (button === buttons.copy) void this.actions.copySerial(item.device);
           else if (button === buttons.shell) void this.actions.openShell(item.device);
           else if (button === buttons.disconnect) void this.actions.disconnect(item.device);
         }),
@@ -137,10 +122,10 @@ export class DevicePicker extends DisposableBase {
           if (item?.device) {
             picked = item.device;
             model.select(item.device);
-          } else if (item?.avd) {
-            void emulatorActions.launch(item.avd);
-          } else if (item?.networkDevice) {
-            void vscode.commands.executeCommand('androidDeviceWatcher.connectWifi', item.networkDevice.address, item.networkDevice.server);
+          } else if (item?.row) {
+            item.row.accept();
+          } else if (item?.command) {
+            void vscode.commands.executeCommand(item.command);
           } else if (item?.action) {
             const args = item.action === 'setAdbPath' ? ['androidDeviceWatcher.adbPath'] : [];
             void vscode.commands.executeCommand(ACTION_COMMANDS[item.action], ...args);
@@ -161,7 +146,15 @@ function sharedSerialNote(device: Device): string {
   return vscode.l10n.t('another device has the same serial; adb tells them apart by transport id {0} (adb -t {0})', device.transportId ?? '?');
 }
 
-function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readonly Avd[], onNetwork: readonly NetworkService[]): PickerItem[] {
+/** A row's buttons, with what each does when it is a capability's. */
+function withButtons(standard: readonly vscode.QuickInputButton[], contributed: readonly { button: vscode.QuickInputButton; run: () => void }[]): Pick<PickerItem, 'buttons' | 'actions'> {
+  return {
+    buttons: [...standard, ...contributed.map(({ button }) => button)],
+    actions: contributed.length > 0 ? new Map(contributed.map(({ button, run }) => [button, run])) : undefined,
+  };
+}
+
+function buildItems(model: WatcherModel, buttons: RowButtons, contributions: Contributions): PickerItem[] {
   const devices = model.devices;
   const servers = model.servers;
   const selected = model.selection;
@@ -193,12 +186,10 @@ function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readon
       description: `${serial}${isSelected ? `  $(check) ${vscode.l10n.t('selected')}` : ''}`,
       detail: plain([deviceSummary(device), fix, device.sharesSerial ? sharedSerialNote(device) : undefined].filter(Boolean).join(' — ')),
       device,
-      buttons: [
-        buttons.copy,
-        ...(device.state === 'device' ? [buttons.shell] : []),
-        ...(device.connection === 'tcp' ? [buttons.disconnect] : []),
-        ...(device.connection === 'emulator' ? [buttons.stopEmulator] : []),
-      ],
+      ...withButtons(
+        [buttons.copy, ...(device.state === 'device' ? [buttons.shell] : []), ...(device.connection === 'tcp' ? [buttons.disconnect] : [])],
+        contributions.deviceButtons.filter((button) => button.appliesTo(device)).map((button) => ({ button: buttons.of(button), run: () => button.run(device) })),
+      ),
     };
   };
   const separator = (label: string): PickerItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
@@ -234,27 +225,17 @@ function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readon
     items.push({ label: `$(info) ${vscode.l10n.t('No devices')}`, detail: vscode.l10n.t('Connect a device with USB debugging on, or start an emulator.'), alwaysShow: true });
   }
 
-  if (notRunning.length > 0) {
-    items.push(separator(vscode.l10n.t('Emulators')));
-    for (const avd of notRunning) {
+  for (const section of contributions.pickerSections) {
+    const rows = section.rows(devices);
+    if (rows.length === 0) continue;
+    items.push(separator(section.title));
+    for (const row of rows) {
       items.push({
-        label: `$(vm) ${plain(avd.displayName)}`,
-        description: plain(avdSummary(avd)),
-        detail: vscode.l10n.t('Not running: select to start it'),
-        avd,
-        buttons: [buttons.coldBoot, buttons.wipeData],
-      });
-    }
-  }
-
-  if (onNetwork.length > 0) {
-    items.push(separator(vscode.l10n.t('On the network')));
-    for (const service of onNetwork) {
-      items.push({
-        label: `$(broadcast) ${plain(service.instance)}`,
-        description: plain(service.address),
-        detail: vscode.l10n.t('Wireless debugging is on: select to connect'),
-        networkDevice: service,
+        label: row.label,
+        description: row.description,
+        detail: row.detail,
+        row,
+        ...withButtons([], (row.buttons ?? []).map((button) => ({ button: buttons.of(button), run: button.run }))),
       });
     }
   }
@@ -277,8 +258,7 @@ function buildItems(model: WatcherModel, buttons: RowButtons, notRunning: readon
   items.push({ label: `$(debug-restart) ${vscode.l10n.t('Restart the watcher')}`, action: 'restart', alwaysShow: true });
   items.push(separator(vscode.l10n.t('Help')));
   items.push({ label: `$(broadcast) ${vscode.l10n.t('Connect a device over Wi-Fi…')}`, action: 'connectWifi', alwaysShow: true });
-  items.push({ label: `$(link) ${vscode.l10n.t('Pair a device over Wi-Fi with a QR code…')}`, action: 'pairWithQrCode', alwaysShow: true });
-  items.push({ label: `$(key) ${vscode.l10n.t('Pair a device over Wi-Fi with a pairing code…')}`, action: 'pairWithCode', alwaysShow: true });
+  for (const help of contributions.helpRows) items.push({ label: `$(${help.icon}) ${help.label}`, command: help.command, alwaysShow: true });
   items.push({ label: `$(question) ${vscode.l10n.t('Troubleshoot: my device does not show up')}`, action: 'troubleshoot', alwaysShow: true });
   items.push({ label: `$(output) ${vscode.l10n.t('Show log')}`, action: 'showLog', alwaysShow: true });
   return items;

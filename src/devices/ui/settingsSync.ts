@@ -4,12 +4,20 @@
 import * as vscode from 'vscode';
 import { DisposableBase } from '../../core/lifecycle';
 import { AdbStatus } from '../model/adbStatus';
-import { readSettings, SETTINGS_SECTION, WatcherSettings } from '../model/settings';
+import { readSettings, SETTINGS_SECTION, SettingReader, WatcherSettings } from '../model/settings';
+import { CapabilitySettings } from './capability';
 import { DEFAULT_POLLER_CONFIG, PollerConfig } from '../../core/types';
 import { inert } from './deviceText';
 
-export class SettingsSync extends DisposableBase {
+interface Contributed {
+  parse(read: SettingReader, warnings: string[]): object;
+  value: object;
+}
+
+export class SettingsSync extends DisposableBase implements CapabilitySettings {
   private current!: WatcherSettings;
+  /** Each capability's settings, by its name, read with the rest. */
+  private readonly contributed = new Map<string, Contributed>();
   private shownWarnings = new Set<string>();
   private readonly changed = this.register(new vscode.EventEmitter<WatcherSettings>());
   /** After every re-read, for the parts that read a setting directly (ANDROID_SERIAL, notices). */
@@ -33,6 +41,18 @@ export class SettingsSync extends DisposableBase {
     return this.current;
   }
 
+  contribute<T extends object>(name: string, parse: (read: SettingReader, warnings: string[]) => T): () => T {
+    const entry: Contributed = { parse, value: {} };
+    this.contributed.set(name, entry);
+    this.read();
+    return () => entry.value as T;
+  }
+
+  /** Every setting as read, the capabilities' included (the Troubleshoot report shows them). */
+  get all(): Record<string, unknown> {
+    return Object.assign({}, this.current, ...[...this.contributed.values()].map((entry) => entry.value));
+  }
+
   /** Finds adb and builds the poller's config from the current settings. */
   async pollerConfig(): Promise<PollerConfig> {
     const search = await this.adb.refresh(this.current.adbPath, process.env);
@@ -52,7 +72,9 @@ export class SettingsSync extends DisposableBase {
 
   private read(): void {
     const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-    const { settings, warnings } = readSettings((key) => configuration.get(key), process.env);
+    const read: SettingReader = (key) => configuration.get(key);
+    const { settings, warnings } = readSettings(read, process.env);
+    for (const entry of this.contributed.values()) entry.value = entry.parse(read, warnings);
     this.current = settings;
     this.changed.fire(settings);
     const fresh = warnings.filter((warning) => !this.shownWarnings.has(warning));

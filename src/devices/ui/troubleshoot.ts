@@ -4,10 +4,10 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { AdbStatus } from '../model/adbStatus';
-import { checkPairingSupport } from '../../pairing/model/pairingFlow';
 import { RecentLog } from '../../core/recentLog';
-import { adbClientProtocolVersion, ServerFacts, troubleshootReport } from '../model/troubleshootReport';
+import { adbClientProtocolVersion, markdownCell, ServerFacts, troubleshootReport } from '../model/troubleshootReport';
 import { WatcherSettings } from '../model/settings';
+import { Contributions } from './capability';
 import { WatcherModel } from '../model/watcherModel';
 import { stateFix } from './deviceText';
 
@@ -17,6 +17,10 @@ export interface TroubleshootDeps {
   adb: AdbStatus;
   recent: RecentLog;
   settings(): WatcherSettings;
+  /** Every setting, the capabilities' included, for the report's Settings section. */
+  allSettings(): Record<string, unknown>;
+  /** The capabilities' report sections. */
+  contributions: Contributions;
   extensionVersion: string;
 }
 
@@ -39,17 +43,20 @@ export async function buildTroubleshootReport(deps: TroubleshootDeps): Promise<s
   const settings = deps.settings();
   const search = await adb.refresh(settings.adbPath, process.env);
   const states = model.servers;
-  const [version, servers] = await Promise.all([
+  const [version, servers, sections] = await Promise.all([
     search.found ? adbVersion(search.found.path) : Promise.resolve(undefined),
     Promise.all(
       states.map(async (state): Promise<ServerFacts> => {
-        const [answer, pairing] = await Promise.all([
-          model.controls.runAdbCommand({ kind: 'version', server: state.address }),
-          checkPairingSupport(model.controls, state.address),
-        ]);
-        // A server that did not answer its version says nothing true about pairing either.
-        return answer.ok ? { state, version: Number(answer.message), pairing } : { state, versionError: answer.message };
+        const answer = await model.controls.runAdbCommand({ kind: 'version', server: state.address });
+        return answer.ok ? { state, version: Number(answer.message) } : { state, versionError: answer.message };
       }),
+    ),
+    // A section that fails says so in its place; the report still opens.
+    Promise.all(
+      deps.contributions.troubleshootSections.map(async ({ title, lines }) => ({
+        title,
+        lines: await lines(states).catch((error: Error) => [`- could not be read: ${markdownCell(error.message)}`]),
+      })),
     ),
   ]);
   return troubleshootReport({
@@ -63,11 +70,12 @@ export async function buildTroubleshootReport(deps: TroubleshootDeps): Promise<s
     adb: search,
     adbVersion: version,
     servers,
+    sections,
     pollerState: model.state,
     lastError: model.error,
     recent: deps.recent.entries,
     devices: model.devices,
-    settings: { ...settings },
+    settings: deps.allSettings(),
     fixFor: stateFix,
   });
 }

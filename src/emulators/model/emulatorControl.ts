@@ -5,17 +5,18 @@
 // server, and an emulator listed by another server is stopped through that server, never through
 // a console on this machine (which would be another emulator's, or nobody's).
 
-import { execFile } from 'node:child_process';
 import { localServerPort } from '../../core/address';
 import { Device } from '../../core/types';
 import { consolePortOf, killThroughConsole, readConsoleToken } from './emulatorConsole';
 import { emulatorAdbServerPort, launchEmulator, LaunchedEmulator } from './emulatorLauncher';
-import { adbServerSocket } from '../../devices/model/settings';
+import { serviceTarget, WatcherControls } from '../../devices/model/watcherModel';
 
 /** What the control needs of the watcher (WatcherModel fits). */
 export interface EmulatorWatch {
   readonly devices: readonly Device[];
   readonly configuredServers: readonly string[];
+  /** Runs a device service through the watcher's worker, on the device's server and transport. */
+  readonly controls: Pick<WatcherControls, 'requestDeviceService'>;
 }
 
 export interface EmulatorControlOptions {
@@ -24,8 +25,6 @@ export interface EmulatorControlOptions {
   /** The user's home, where the console's auth token is (~/.emulator_console_auth_token). */
   home: string;
   logFolder: string;
-  /** The adb executable, to stop an emulator through its adb server. */
-  adbPath: () => string | undefined;
   timeoutMs?: number;
 }
 
@@ -144,18 +143,11 @@ export class EmulatorControl {
       if (consoleProblem !== undefined) return { ok: false, message: `its console could not stop it${why}, and it is ${device.state} on ${device.server}` };
       return { ok: false, elsewhere: device.server, message: `it runs on the machine of the adb server ${device.server}, where it is ${device.state}` };
     }
-    const adb = this.options.adbPath();
-    if (!adb) return { ok: false, message: `adb was not found, to power it off through ${device.server}${why}` };
-    const target = device.sharesSerial && device.transportId ? ['-t', device.transportId] : ['-s', device.serial];
-    const result = await new Promise<{ ok: boolean; output: string }>((resolve) => {
-      execFile(
-        adb,
-        [...target, 'shell', 'reboot', '-p'],
-        // The server through ADB_SERVER_SOCKET, not -H/-P: adb misreads an IPv6 host given with -H.
-        { env: { ...this.options.env, ADB_SERVER_SOCKET: adbServerSocket(device.server) }, timeout: timeoutMs * 2 },
-        (error, stdout, stderr) => resolve({ ok: !error, output: `${stderr}${stdout}`.trim() || (error?.message ?? '') }),
-      );
-    });
-    return result.ok ? { ok: true, via: 'server', message: `powering off through ${device.server}${why}` } : { ok: false, message: `${result.output}${why}` };
+    // Through the worker on its server and transport id (never a serial another device could
+    // have), as a constant service: no adb executable, no shell line built here.
+    const result = await this.watch.controls.requestDeviceService(serviceTarget(device), 'shell:reboot -p', { timeoutMs: timeoutMs * 2 });
+    // The guest powers off and adb drops the emulator: that ends the service too.
+    const poweredOff = result.ok || result.end.reason === 'device-gone';
+    return poweredOff ? { ok: true, via: 'server', message: `powering off through ${device.server}${why}` } : { ok: false, message: `${result.end.message}${why}` };
   }
 }

@@ -10,7 +10,7 @@ import { Avd } from '../model/avdCatalog';
 import { EmulatorCatalog } from '../model/emulatorCatalog';
 import { EmulatorControl, Registration } from '../model/emulatorControl';
 import { EmulatorExit } from '../model/emulatorLauncher';
-import { WatcherSettings } from '../../devices/model/settings';
+import { EmulatorSettings } from '../model/emulatorSettings';
 import { WatcherModel } from '../../devices/model/watcherModel';
 import { CommandResult, Device, effectiveState } from '../../core/types';
 import { inert } from '../../devices/ui/deviceText';
@@ -25,10 +25,10 @@ export class EmulatorActions extends DisposableBase {
     private readonly model: WatcherModel,
     private readonly log: vscode.LogOutputChannel,
     logFolder: string,
-    private readonly settings: () => Pick<WatcherSettings, 'emulatorPath' | 'emulatorArgs' | 'emulatorBootTimeoutSeconds'>,
+    private readonly settings: () => EmulatorSettings,
   ) {
     super();
-    this.control = new EmulatorControl(model, { env: process.env, home: os.homedir(), logFolder, adbPath: () => model.adb?.found?.path });
+    this.control = new EmulatorControl(model, { env: process.env, home: os.homedir(), logFolder });
   }
 
   /** AVDs running on this machine (an emulator listed by another machine's adb server is not). */

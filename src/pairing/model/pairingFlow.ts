@@ -7,11 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Emitter, Event } from '../../core/events';
 import { DisposableBase, toDisposable } from '../../core/lifecycle';
 import { AdbCommand, Device } from '../../core/types';
-import { PairingCommand, PairingResult } from './pairingCommands';
+import { markdownCell } from '../../devices/model/troubleshootReport';
+import { WatcherModel } from '../../devices/model/watcherModel';
+import { PairingCommand, PairingResult, runPairingCommand } from './pairingCommands';
 import {
   isConnectServiceOf,
   MdnsService,
   PAIR_DEADLINE_MS,
+  PAIRING_MIN_PLATFORM_TOOLS,
   PairingSecrets,
   PairOutcome,
   parseMdnsServices,
@@ -66,6 +69,17 @@ export interface PairingWatcher {
   readonly onDidChange: Event<unknown>;
 }
 
+/** The watcher model as pairing sees it: its adb commands with pairing's own (runPairingCommand). */
+export function pairingWatcher(model: WatcherModel): PairingWatcher {
+  return {
+    runAdbCommand: (command) => runPairingCommand((adbCommand) => model.controls.runAdbCommand(adbCommand), command),
+    get devices() {
+      return model.devices;
+    },
+    onDidChange: model.onDidChange,
+  };
+}
+
 export interface PairingTiming {
   /** How often the server's mDNS services are read while waiting for the phone. */
   browseEveryMs: number;
@@ -104,6 +118,20 @@ export async function checkPairingSupport(watcher: Pick<PairingWatcher, 'runAdbC
   const result = await watcher.runAdbCommand({ kind: 'mdns-check', server });
   const can = result.unsupported ? 'none' : result.ok ? 'qr' : 'code';
   return { can, builtWithoutMdns: result.builtWithoutMdns === true, message: result.message };
+}
+
+/** What wireless pairing can do through one server, and why: its line in the Troubleshoot report. */
+export function pairingLine(pairing: PairingSupport): string {
+  switch (pairing.can) {
+    case 'qr':
+      return `pairs with a QR code or a pairing code (${markdownCell(pairing.message)})`;
+    case 'none':
+      return `cannot pair: too old (platform-tools ${PAIRING_MIN_PLATFORM_TOOLS} or newer has \`adb pair\`)`;
+    case 'code':
+      return pairing.builtWithoutMdns
+        ? "pairs with a pairing code only: this adb was built without mDNS discovery (as the Linux distributions' adb packages are), so it cannot find the phone that scans a QR code, nor connect a paired phone by itself. Pair with a code and the address the phone shows, then connect to the address under Wireless debugging; Google's platform-tools have mDNS."
+        : `pairs with a pairing code only: its mDNS discovery does not run (${markdownCell(pairing.message)}), so it cannot find the phone that scans a QR code.`;
+  }
 }
 
 /**

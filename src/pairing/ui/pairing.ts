@@ -8,13 +8,12 @@
 import * as vscode from 'vscode';
 import { DisposableBase, DisposableStore, MutableDisposable } from '../../core/lifecycle';
 import { NetworkBrowser } from '../model/networkBrowser';
-import { checkPairingSupport, DEFAULT_PAIRING_TIMING, PairingFailure, PairingFlow, PairingState, PairingStep, PairingSupport, PairingWatcher, showsQrCode } from '../model/pairingFlow';
+import { checkPairingSupport, DEFAULT_PAIRING_TIMING, PairingFailure, PairingFlow, PairingState, PairingStep, PairingSupport, pairingWatcher, showsQrCode } from '../model/pairingFlow';
 import { WatcherModel } from '../../devices/model/watcherModel';
 import { parseWifiAddress } from '../../core/address';
 import { newPairingSecrets, PAIRING_MIN_PLATFORM_TOOLS, PairingSecrets, qrPairingPayload, TLS_PAIRING_SERVICE } from '../model/wirelessPairing';
 import { deviceName, inert } from '../../devices/ui/deviceText';
 import { PairingPanel, PairingView } from './pairingPanel';
-import { runPairingCommand } from '../model/pairingCommands';
 import { chooseServer } from '../../devices/ui/wifi';
 
 const PLATFORM_TOOLS_PAGE = 'https://developer.android.com/tools/releases/platform-tools';
@@ -246,17 +245,6 @@ async function typeAddress(options: { title: string; prompt: string; placeHolder
   });
   const parsed = entered === undefined ? undefined : parseWifiAddress(entered);
   return parsed && 'address' in parsed ? parsed.address : undefined;
-}
-
-/** The model as the flow sees it. */
-function pairingWatcher(model: WatcherModel): PairingWatcher {
-  return {
-    runAdbCommand: (command) => runPairingCommand((adbCommand) => model.controls.runAdbCommand(adbCommand), command),
-    get devices() {
-      return model.devices;
-    },
-    onDidChange: model.onDidChange,
-  };
 }
 
 function stepLabel(state: PairingState): string {
