@@ -6,9 +6,10 @@
 import { AdbCommand, CommandResult, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../core/types';
 import { DeviceServiceHostMessage, DeviceServiceWorkerMessage } from './deviceServiceProtocol';
 
+// 4: input to a device stream (`device-stream-write`, `device-stream-written`, `device-stream-end-input`).
 // 3: one `host-service` command for any host service (pairing's no longer named here).
 // 2: `focus` and `background` in WorkerData; the device-service messages (deviceServiceProtocol.ts).
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export interface WorkerData {
   config: PollerConfig;

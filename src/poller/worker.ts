@@ -60,6 +60,8 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
       case 'device-stream-open':
       case 'device-stream-ack':
       case 'device-cancel':
+      case 'device-stream-write':
+      case 'device-stream-end-input':
         deviceJobs.handle(message);
         break;
       case 'stop':

@@ -13,7 +13,7 @@ import { WorkerExit, WorkerRun } from './workerRun';
 
 export { DEFAULT_SUPERVISOR_OPTIONS, DisposedError } from './types';
 export type { DevicesUpdate, PollerState, StateChange, SupervisorOptions } from './types';
-export { DeviceStream } from './deviceStreams';
+export { DeviceStream, DeviceStreamWriteError } from './deviceStreams';
 export type { DeviceRequestOptions, DeviceRequestResult, DeviceServiceEnd, DeviceServiceTarget, DeviceStreamOptions } from './deviceStreams';
 
 export class PollerSupervisor {

@@ -81,7 +81,7 @@ export class WorkerRun {
   private readonly acks = new PendingRequests<'paused' | 'resumed', void>();
   private readonly commands = new PendingRequests<number, CommandResult>();
   /** Device service requests and streams in this worker; the exit ends those it could not. */
-  readonly deviceServices = new DeviceServiceClient((message) => this.post(message));
+  readonly deviceServices = new DeviceServiceClient((message, transfer) => this.post(message, transfer));
 
   constructor(
     private readonly options: WorkerRunOptions,
@@ -232,6 +232,7 @@ export class WorkerRun {
       case 'device-request-result':
       case 'device-stream-opened':
       case 'device-stream-data':
+      case 'device-stream-written':
       case 'device-end':
         this.deviceServices.onMessage(message);
         break;
@@ -329,9 +330,9 @@ export class WorkerRun {
     }
   }
 
-  private post(message: HostMessage): void {
+  private post(message: HostMessage, transfer?: ArrayBuffer[]): void {
     if (!this.hasExited) {
-      this.worker.postMessage(message);
+      this.worker.postMessage(message, transfer);
     }
   }
 }
