@@ -304,7 +304,7 @@ export class DeviceServiceStream {
     return new Promise<void>((resolve, reject) => {
       this.socket.write(data, (error) => {
         // A write the socket dropped as it was destroyed: the stream ended, and that is the reason.
-        if (error || this.finished) reject(new DeviceServiceError(this.finalEnd ?? { reason: 'failed', message: error!.message }));
+        if (error) reject(new DeviceServiceError(this.finalEnd ?? { reason: 'failed', message: error.message }));
         else resolve();
       });
     });

@@ -404,7 +404,7 @@ export class PollerSupervisor {
       return;
     }
     this.run = undefined;
-    this.endCapabilityWork(endOfExit(exit.cause, exit.error) as CapabilityWorkerEnd);
+    this.endCapabilityWork(endOfExit(exit.cause, exit.error));
     if (exit.cause === 'stop' || exit.cause === 'dispose' || exit.cause === 'kill') {
       this.setState(exit.cause === 'kill' ? 'killed' : 'stopped');
     } else if (exit.cause === 'protocol') {

@@ -52,7 +52,7 @@ export interface WorkerRunListener {
 }
 
 /** How a device service still open (or a capability's work) ends when its worker exits without a word about it. */
-export function endOfExit(cause: ExitCause | undefined, error: Error | undefined): DeviceServiceEnd {
+export function endOfExit(cause: ExitCause | undefined, error: Error | undefined): DeviceServiceEnd & { reason: 'killed' | 'stopped' | 'crashed' } {
   if (cause === 'kill') return { reason: 'killed', message: 'the device watcher was force-killed' };
   if (cause === 'stop' || cause === 'dispose') return { reason: 'stopped', message: 'the device watcher stopped' };
   return { reason: 'crashed', message: error?.message ?? 'the device watcher exited unexpectedly' };
