@@ -1,15 +1,18 @@
 // A test entry for the worker: the product's worker (src/poller/worker.ts, unbundled) with test
-// hooks added as an extra message handler. Its options come in `workerData.extra`, which the
+// hooks added as an extra message handler, and a test capability's worker part (countingCapability.ts). Its options come in `workerData.extra`, which the
 // product never reads. Talk to it through workerHooks.ts; the shipped bundle has none of this.
 
 import { MessagePort, workerData } from 'node:worker_threads';
 import { runWorker } from '../src/poller/worker';
 import { activeHandles } from './resources';
+import { countingCapability } from './countingCapability';
 import type { HookMessage, WorkerHookOptions, WorkerMemoryUsage } from './workerHooks';
 
 const options: WorkerHookOptions = ((workerData as { extra?: WorkerHookOptions }).extra ?? {});
 
-runWorker((message) => {
+runWorker({ capabilities: [countingCapability], extraHandler });
+
+function extraHandler(message: unknown): boolean {
   const hook = message as HookMessage | { type: string };
   switch (hook.type) {
     case 'ping':
@@ -48,7 +51,7 @@ runWorker((message) => {
     default:
       return false;
   }
-});
+}
 
 if (options.crashAfterMs !== undefined) {
   setTimeout(() => {

@@ -18,6 +18,8 @@ const FORCED = new Set<DeviceServiceEnd['reason']>(['cancelled', 'paused', 'stop
 interface HostJob {
   cancel(): void;
   ack(bytes: number): void;
+  write(data: ArrayBuffer): void;
+  endInput(): void;
   /** Ends it now, saying so to the host (once). */
   end(end: DeviceServiceEnd): void;
 }
@@ -44,6 +46,12 @@ export class DeviceJobs {
       case 'device-cancel':
         this.jobs.get(message.id)?.cancel();
         break;
+      case 'device-stream-write':
+        this.jobs.get(message.id)?.write(message.data);
+        break;
+      case 'device-stream-end-input':
+        this.jobs.get(message.id)?.endInput();
+        break;
     }
   }
 
@@ -67,6 +75,8 @@ export class DeviceJobs {
     const job: HostJob = {
       cancel: () => controller.abort(),
       ack: () => undefined,
+      write: () => undefined,
+      endInput: () => undefined,
       end: (end) => {
         if (done) return;
         done = true;
@@ -99,6 +109,8 @@ export class DeviceJobs {
     this.jobs.set(id, {
       cancel: () => forwarded.cancel(controller),
       ack: (bytes) => forwarded.ack(bytes),
+      write: (data) => forwarded.write(data),
+      endInput: () => forwarded.endInput(),
       end: (end) => forwarded.finish(end),
     });
     this.services.open(message.target, message.service, forwarded, { timeoutMs: message.timeoutMs, signal: controller.signal }).then(
@@ -182,6 +194,26 @@ class ForwardedStream implements DeviceStreamReader {
     if (!this.ended && this.heldBytes + this.unacked < this.window) {
       this.stream?.resume();
     }
+  }
+
+  /**
+   * The host's input, written in order; `device-stream-written` once the socket took it. The host
+   * writes only after `device-stream-opened`. A write the stream's end overtook gets no answer:
+   * the end itself tells the host (it fails every write still waiting).
+   */
+  write(data: ArrayBuffer): void {
+    if (this.ended || !this.stream || !(data instanceof ArrayBuffer)) return;
+    const bytes = data.byteLength;
+    this.stream.write(new Uint8Array(data)).then(
+      () => {
+        if (!this.ended) this.post({ type: 'device-stream-written', id: this.id, bytes });
+      },
+      () => undefined,
+    );
+  }
+
+  endInput(): void {
+    if (!this.ended) this.stream?.endInput();
   }
 
   cancel(controller: AbortController): void {

@@ -71,7 +71,11 @@ export type DeviceServiceHostMessage =
   /** The host has taken `bytes` more of the stream's output: the worker may post that many more. */
   | { type: 'device-stream-ack'; id: number; bytes: number }
   /** End a request or a stream now (`cancelled`). */
-  | { type: 'device-cancel'; id: number };
+  | { type: 'device-cancel'; id: number }
+  /** Input for an open stream (stdin, a `sync:` request), transferred; answered by `device-stream-written` once the socket took it. */
+  | { type: 'device-stream-write'; id: number; data: ArrayBuffer }
+  /** No more input: the worker half-closes the socket after the writes before it (adb then closes a raw service). */
+  | { type: 'device-stream-end-input'; id: number };
 
 // worker -> host. A request's last message is its result or its end; a stream's is its end.
 export type DeviceServiceWorkerMessage =
@@ -81,4 +85,6 @@ export type DeviceServiceWorkerMessage =
   | { type: 'device-stream-opened'; id: number }
   /** The next chunks of a stream's output (transferred, as the socket read them); `unacked`: the worker's count with these. */
   | { type: 'device-stream-data'; id: number; chunks: ArrayBuffer[]; unacked: number }
+  /** The socket took the stream's next write (`bytes` long); writes are answered in order. None after the end. */
+  | { type: 'device-stream-written'; id: number; bytes: number }
   | { type: 'device-end'; id: number; end: DeviceServiceEnd; counters?: DeviceStreamCounters };

@@ -4,11 +4,14 @@
 // `ready` with another version (a stale bundle after an update).
 
 import { AdbCommand, CommandResult, DeviceChanges, LogLevel, PollerConfig, Snapshot } from '../core/types';
+import { CapabilityHostMessage, CapabilityWorkerMessage } from './capabilityProtocol';
 import { DeviceServiceHostMessage, DeviceServiceWorkerMessage } from './deviceServiceProtocol';
 
+// 4: input to a device stream (`device-stream-write`, `device-stream-written`, `device-stream-end-input`);
+//    capabilities' worker parts (`capability`, `capability-error`: capabilityProtocol.ts).
 // 3: one `host-service` command for any host service (pairing's no longer named here).
 // 2: `focus` and `background` in WorkerData; the device-service messages (deviceServiceProtocol.ts).
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export interface WorkerData {
   config: PollerConfig;
@@ -30,7 +33,8 @@ export type HostMessage =
   | { type: 'focus'; focused: boolean }
   | { type: 'stop' }
   | { type: 'ping'; id: number }
-  | DeviceServiceHostMessage;
+  | DeviceServiceHostMessage
+  | CapabilityHostMessage;
 
 // worker -> host
 export type WorkerMessage =
@@ -42,4 +46,5 @@ export type WorkerMessage =
   | { type: 'pong'; id: number }
   | ({ type: 'adb-command-result'; id: number } & CommandResult)
   | { type: 'log'; level: LogLevel; message: string }
-  | DeviceServiceWorkerMessage;
+  | DeviceServiceWorkerMessage
+  | CapabilityWorkerMessage;

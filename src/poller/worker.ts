@@ -8,11 +8,19 @@ import { DeviceJobs } from './deviceJobs';
 import { DevicePoller } from '../devices/worker/devicePoller';
 import { DeviceServices } from '../core/adb/deviceServices';
 import { HostMessage, PROTOCOL_VERSION, WorkerData, WorkerMessage } from './protocol';
+import { WorkerCapabilities, WorkerCapability } from './workerCapabilities';
 
 /** Sees every message from the host before the poller does; returns true when it handled it. */
 export type ExtraMessageHandler = (message: unknown) => boolean;
 
-export function runWorker(extraHandler?: ExtraMessageHandler): void {
+export interface RunWorkerOptions {
+  /** Capabilities' worker parts, registered at start. */
+  capabilities?: readonly WorkerCapability[];
+  /** Tests only. */
+  extraHandler?: ExtraMessageHandler;
+}
+
+export function runWorker({ capabilities = [], extraHandler }: RunWorkerOptions = {}): void {
   if (!parentPort) {
     throw new Error('the device poller runs only as a worker thread');
   }
@@ -28,6 +36,7 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
   // Device services (requests and streams) end before the worker says paused or stopped.
   const services = new DeviceServices(config);
   const deviceJobs = new DeviceJobs(services, post);
+  const workerCapabilities = new WorkerCapabilities(capabilities, services, post);
 
   const onMessage = (message: HostMessage): void => {
     if (extraHandler?.(message)) {
@@ -38,12 +47,15 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
         post({ type: 'pong', id: message.id });
         break;
       case 'pause':
+        // Capabilities first, so they can end their own work in their words; the services' endAll closes what is left.
+        workerCapabilities.endAll('paused');
         deviceJobs.endAll('paused');
         poller.pause();
         post({ type: 'paused' });
         break;
       case 'resume':
         services.accept();
+        workerCapabilities.accept();
         poller.resume();
         post({ type: 'resumed' });
         break;
@@ -60,10 +72,16 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
       case 'device-stream-open':
       case 'device-stream-ack':
       case 'device-cancel':
+      case 'device-stream-write':
+      case 'device-stream-end-input':
         deviceJobs.handle(message);
+        break;
+      case 'capability':
+        workerCapabilities.handle(message);
         break;
       case 'stop':
         // Graceful: close every socket and timer, say so, and let the thread end on its own.
+        workerCapabilities.endAll('stopped');
         deviceJobs.endAll('stopped');
         poller.stop();
         post({ type: 'stopped' });
@@ -84,6 +102,7 @@ export function runWorker(extraHandler?: ExtraMessageHandler): void {
   }
   if (startPaused) {
     services.endAll('paused'); // nothing runs until a resume
+    workerCapabilities.endAll('paused');
   } else {
     poller.start();
   }

@@ -15,7 +15,7 @@ import { SimDeviceInfo } from '../../lab/sim/labClient';
 import { SIM_STREAM_MODULUS } from '../../lab/sim/builtinServices';
 import { waitUntil } from '../../lab/wait';
 import { hookedWorker, sendCrash, WorkerHookOptions, workerHandles, workerHeapUsage } from '../../lab/workerHooks';
-import { DeviceServiceTarget, DeviceStream, PollerSupervisor } from '../../src/core/supervisor/pollerSupervisor';
+import { DeviceServiceTarget, DeviceStream, DeviceStreamWriteError, PollerSupervisor } from '../../src/core/supervisor/pollerSupervisor';
 import { useLab } from '../support/labFixture';
 import { useProblemSpy } from '../support/problemSpy';
 import { MADE_BY_SUPERVISOR, useResourceTracker } from '../support/resourceTracker';
@@ -262,6 +262,86 @@ describe('device streams and requests (real worker, real adb server)', function 
       assert.ok(worker!.maxUnacked <= window && worker!.maxHeld <= window + ONE_READ, JSON.stringify(stream.stats));
       await workerBackToIdle(watched);
       await deviceClosedAll(watched.sim);
+    });
+  });
+
+  describe('input to a stream', () => {
+    /** `size` bytes no two nearby chunks share: byte k is (k * 7 + k >> 12) & 0xff. */
+    function input(size: number): Buffer {
+      const data = Buffer.alloc(size);
+      for (let k = 0; k < size; k++) data[k] = (k * 7 + (k >> 12)) & 0xff;
+      return data;
+    }
+
+    /** Everything the stream gives, kept. */
+    function keep(stream: DeviceStream): () => Buffer {
+      const chunks: Uint8Array[] = [];
+      stream.onData((chunk) => chunks.push(chunk));
+      return () => Buffer.concat(chunks);
+    }
+
+    for (const service of ['exec:cat', 'shell:cat']) {
+      it(`\`${service}\` echoes 1 MiB written in chunks, each awaited, byte for byte; end of input ends it \`closed\`; nothing left behind`, async () => {
+        const watched = await watchDevice();
+        const stream = watched.supervisor.openDeviceStream(watched.target, service, { windowBytes: 256 * KB });
+        const echoed = keep(stream);
+        const sent = input(1 * MB);
+        // Uneven chunks, so no write lines up with a read or a payload.
+        for (let offset = 0, size = 1; offset < sent.length; offset += size, size = (size * 3 + 1) % (48 * KB) || 1) {
+          await stream.write(sent.subarray(offset, offset + size));
+        }
+        await waitUntil(() => echoed().length >= sent.length, 10_000, 'the echo of every byte', { on: [stream.onData] });
+        stream.endInput();
+        const end = await stream.ended;
+        assert.equal(end.reason, 'closed', end.message);
+        assert.equal(echoed().length, sent.length);
+        assert.ok(echoed().equals(sent), 'the echo is what was written, in order');
+        await assert.rejects(stream.write(Buffer.from('late')), (error: DeviceStreamWriteError) => error.end.reason === 'closed');
+        await workerBackToIdle(watched);
+        await deviceClosedAll(watched.sim);
+      });
+    }
+
+    it('writes not awaited go in order; a write after cancel() rejects `cancelled`; nothing left behind', async () => {
+      const watched = await watchDevice();
+      const stream = watched.supervisor.openDeviceStream(watched.target, 'exec:cat');
+      const echoed = keep(stream);
+      const sent = input(64 * 16 * KB);
+      const writes: Promise<void>[] = [];
+      for (let offset = 0; offset < sent.length; offset += 16 * KB) writes.push(stream.write(sent.subarray(offset, offset + 16 * KB)));
+      await Promise.all(writes);
+      await waitUntil(() => echoed().length >= sent.length, 10_000, 'the echo of every byte', { on: [stream.onData] });
+      assert.ok(echoed().equals(sent));
+      stream.cancel();
+      await assert.rejects(stream.write(Buffer.from('after')), (error: DeviceStreamWriteError) => error.end.reason === 'cancelled');
+      assert.equal((await stream.ended).reason, 'cancelled');
+      await workerBackToIdle(watched);
+      await deviceClosedAll(watched.sim);
+    });
+
+    it('the watcher pausing or being killed ends the stream and every write after it with that end', async () => {
+      const watched = await watchDevice();
+      const { supervisor } = watched;
+      for (const step of ['pause', 'kill'] as const) {
+        const stream = supervisor.openDeviceStream(watched.target, 'exec:cat');
+        const echoed = keep(stream);
+        await stream.write(Buffer.from('ping'));
+        await waitUntil(() => echoed().length === 4, 5000, 'the echo', { on: [stream.onData] });
+        const reason = step === 'pause' ? 'paused' : 'killed';
+        // A write in flight as the watcher ends: it is taken or fails with the end, never left waiting.
+        const inFlight = stream.write(input(4 * MB)).then(
+          () => 'taken',
+          (error: DeviceStreamWriteError) => error.end.reason,
+        );
+        await (step === 'pause' ? supervisor.pause() : supervisor.kill());
+        assert.equal((await stream.ended).reason, reason);
+        assert.ok(['taken', reason].includes(await inFlight), await inFlight);
+        await assert.rejects(stream.write(Buffer.from('late')), (error: DeviceStreamWriteError) => error.end.reason === reason);
+        await deviceClosedAll(watched.sim);
+        if (step === 'pause') await supervisor.resume();
+      }
+      assert.equal(await connectionsTo(fixture.adb.port), 0);
+      await tracker().untilNoneAlive(5000, MADE_BY_SUPERVISOR);
     });
   });
 

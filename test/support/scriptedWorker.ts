@@ -82,6 +82,10 @@ if (!isMainThread && parentPort) {
       case 'adb-command':
         post({ type: 'adb-command-result', id: message.id, ok: true, message: `scripted ${message.command.kind}` });
         break;
+      case 'capability':
+        // Every capability echoes.
+        post({ type: 'capability', name: message.name, id: message.id, payload: message.payload });
+        break;
       case 'stop':
         if (script.ignoreStop) {
           log('scripted worker: ignoring stop');

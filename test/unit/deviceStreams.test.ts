@@ -5,7 +5,7 @@
 
 import * as assert from 'node:assert/strict';
 import { DeviceServiceEnd, DeviceServiceHostMessage } from '../../src/poller/deviceServiceProtocol';
-import { DeviceServiceClient, DeviceStream } from '../../src/core/supervisor/deviceStreams';
+import { DeviceServiceClient, DeviceStream, DeviceStreamWriteError } from '../../src/core/supervisor/deviceStreams';
 
 const TARGET = { server: '127.0.0.1:5037', serial: 'emulator-5554', transportId: '3' };
 const CLOSED: DeviceServiceEnd = { reason: 'closed', message: 'the device ended it' };
@@ -122,5 +122,80 @@ describe('device streams, host side', () => {
     assert.deepEqual(await client.request(TARGET, 'shell:true'), { ok: false, end: gone });
     assert.deepEqual(await client.openStream(TARGET, 'shell:true').ended, gone);
     assert.equal(client.size, 0);
+  });
+
+  describe('input', () => {
+    const writes = (sent: DeviceServiceHostMessage[]) =>
+      sent.filter((m) => m.type === 'device-stream-write' || m.type === 'device-stream-end-input').map((m) => ('data' in m ? [...new Uint8Array(m.data)] : 'end'));
+    /** Settles to 'done' or the rejection's end reason, without waiting for one that is pending. */
+    const state = (write: Promise<void>) => {
+      let seen: string = 'pending';
+      write.then(
+        () => (seen = 'done'),
+        (error: unknown) => (seen = error instanceof DeviceStreamWriteError ? error.end.reason : `other: ${String(error)}`),
+      );
+      return () => seen;
+    };
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+    it('sends writes and the end of input only once the device accepted the stream, in order, each a copy; resolves each as the worker answers', async () => {
+      const { client, sent, stream } = open();
+      const mine = new Uint8Array([1, 2, 3]);
+      const first = state(stream.write(mine));
+      const second = state(stream.write(new Uint8Array([4])));
+      stream.endInput();
+      await turn();
+      assert.deepEqual(writes(sent), [], 'nothing before the stream opened');
+      client.onMessage({ type: 'device-stream-opened', id: stream.id });
+      await turn();
+      assert.deepEqual(writes(sent), [[1, 2, 3], [4], 'end']);
+      assert.deepEqual([...mine], [1, 2, 3], "the caller's bytes are not transferred away");
+      assert.equal(first(), 'pending', 'not done before the socket took it');
+      client.onMessage({ type: 'device-stream-written', id: stream.id, bytes: 3 });
+      await turn();
+      assert.deepEqual([first(), second()], ['done', 'pending']);
+      client.onMessage({ type: 'device-stream-written', id: stream.id, bytes: 1 });
+      await turn();
+      assert.equal(second(), 'done');
+      assert.equal(await stream.write(new Uint8Array([5])).catch((error: DeviceStreamWriteError) => error.message), "the stream's input has ended");
+    });
+
+    it('fails writes still waiting with the end, even a natural one before its output is delivered, and every later write with it', async () => {
+      for (const end of [CLOSED, { reason: 'paused', message: 'the device watcher paused' }, { reason: 'killed', message: 'force-killed' }] as DeviceServiceEnd[]) {
+        const { client, stream } = open();
+        client.onMessage({ type: 'device-stream-opened', id: stream.id });
+        stream.pause();
+        client.onMessage({ type: 'device-stream-data', id: stream.id, chunks: [bytes(9)], unacked: 1 });
+        const waiting = state(stream.write(new Uint8Array([1])));
+        if (end.reason === 'killed') client.endAll(end);
+        else client.onMessage({ type: 'device-end', id: stream.id, end });
+        await turn();
+        assert.equal(waiting(), end.reason);
+        await assert.rejects(stream.write(new Uint8Array([2])), (error: DeviceStreamWriteError) => error.end === end);
+      }
+    });
+
+    it('fails writes at cancel() and after it with `cancelled`, and sends none of them', async () => {
+      const { client, sent, stream } = open();
+      client.onMessage({ type: 'device-stream-opened', id: stream.id });
+      const waiting = state(stream.write(new Uint8Array([1])));
+      stream.cancel();
+      await turn();
+      assert.equal(waiting(), 'cancelled');
+      await assert.rejects(stream.write(new Uint8Array([2])), (error: DeviceStreamWriteError) => error.end.reason === 'cancelled');
+      stream.endInput();
+      await turn();
+      assert.deepEqual(writes(sent), [], 'a write made before cancel() in the same turn is not sent either');
+    });
+
+    it('fails writes to a stream that never opened with its end', async () => {
+      const { client, sent, stream } = open();
+      const waiting = state(stream.write(new Uint8Array([1])));
+      const refused: DeviceServiceEnd = { reason: 'failed', message: "adb refused: 'closed'" };
+      client.onMessage({ type: 'device-end', id: stream.id, end: refused });
+      await turn();
+      assert.equal(waiting(), 'failed');
+      assert.deepEqual(writes(sent), []);
+    });
   });
 });

@@ -249,6 +249,8 @@ export class DeviceServiceStream {
   private paused = true;
   private head?: Buffer;
   private finished = false;
+  private finalEnd?: DeviceServiceEnd;
+  private inputEnded = false;
   private socketError?: Error;
 
   constructor(
@@ -290,6 +292,35 @@ export class DeviceServiceStream {
     this.socket.pause();
   }
 
+  /**
+   * Writes `data` to the service (stdin, a `sync:` request); resolves once the socket has taken
+   * it (handed to the kernel), so a writer awaiting each write holds one chunk at a time. Rejects
+   * with a DeviceServiceError: with the stream's end when it ended first (pending writes too), or
+   * `failed` after endInput().
+   */
+  write(data: Uint8Array): Promise<void> {
+    if (this.finished) return Promise.reject(new DeviceServiceError(this.finalEnd!));
+    if (this.inputEnded) return Promise.reject(new DeviceServiceError({ reason: 'failed', message: "the stream's input has ended" }));
+    return new Promise<void>((resolve, reject) => {
+      this.socket.write(data, (error) => {
+        // A write the socket dropped as it was destroyed: the stream ended, and that is the reason.
+        if (error) reject(new DeviceServiceError(this.finalEnd ?? { reason: 'failed', message: error.message }));
+        else resolve();
+      });
+    });
+  }
+
+  /**
+   * No more input. The socket's write side is half-closed after what was written; adb has no
+   * half-close for a raw stream, so the adb server closes the whole service (the device sees
+   * CLSE): output the device had not yet sent may be lost. Read what you need before ending input.
+   */
+  endInput(): void {
+    if (this.finished || this.inputEnded) return;
+    this.inputEnded = true;
+    this.socket.end();
+  }
+
   /** Cancels the service (the reader hears `cancelled`). */
   close(): void {
     this.finish({ reason: 'cancelled', message: 'cancelled' });
@@ -299,6 +330,7 @@ export class DeviceServiceStream {
   finish(end: DeviceServiceEnd): void {
     if (this.finished) return;
     this.finished = true;
+    this.finalEnd = end;
     this.head = undefined;
     this.socket.destroy();
     this.release();

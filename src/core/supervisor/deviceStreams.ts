@@ -39,7 +39,17 @@ export interface DeviceStreamOptions {
 /** Ends that drop output still queued here (it was cut anyway); other ends come after it. */
 const FORCED = new Set<DeviceServiceEnd['reason']>(['cancelled', 'paused', 'stopped', 'killed', 'crashed']);
 
-type Post = (message: DeviceServiceHostMessage) => void;
+type Post = (message: DeviceServiceHostMessage, transfer?: ArrayBuffer[]) => void;
+
+/** A write that could not be done: the stream ended first (`end` says how), or its input had ended. */
+export class DeviceStreamWriteError extends Error {
+  constructor(readonly end: DeviceServiceEnd) {
+    super(end.message);
+  }
+}
+
+const INPUT_ENDED: DeviceServiceEnd = { reason: 'failed', message: "the stream's input has ended" };
+const CANCELLED: DeviceServiceEnd = { reason: 'cancelled', message: 'cancelled' };
 
 /** What the host has seen of a stream's flow, and the worker's counters once it ended. */
 export interface DeviceStreamStats {
@@ -75,6 +85,9 @@ export class DeviceStream {
   private pendingEnd?: DeviceServiceEnd;
   private finalEnd?: DeviceServiceEnd;
   private readonly flow: DeviceStreamStats = { receivedBytes: 0, deliveredBytes: 0, queuedBytes: 0, maxReportedUnacked: 0 };
+  /** Writes sent and not yet taken by the worker's socket, oldest first (answered in order). */
+  private readonly writes: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private inputEnded = false;
 
   constructor(
     readonly id: number,
@@ -116,10 +129,48 @@ export class DeviceStream {
     this.deliver();
   }
 
+  /**
+   * Writes `data` to the service (stdin, a `sync:` request), after the device accepted it; the
+   * bytes are copied, the caller keeps its buffer. Resolves once the worker's socket has taken
+   * them, so a writer awaiting each write never grows memory anywhere. Rejects with a
+   * DeviceStreamWriteError: the stream's end when it ended (or was cancelled) before, and so does
+   * every write still waiting when it ends; `failed` after endInput().
+   */
+  write(data: Uint8Array): Promise<void> {
+    const refusal = this.finalEnd ?? this.pendingEnd ?? (this.cancelled ? CANCELLED : this.inputEnded ? INPUT_ENDED : undefined);
+    if (refusal) return Promise.reject(new DeviceStreamWriteError(refusal));
+    const copy = new ArrayBuffer(data.byteLength);
+    new Uint8Array(copy).set(data);
+    return new Promise<void>((resolve, reject) => {
+      this.writes.push({ resolve, reject });
+      // In order with every write and endInput() before it (each waits on the same promise).
+      void this.opened.then((opened) => {
+        if (opened && this.accepting) this.post({ type: 'device-stream-write', id: this.id, data: copy }, [copy]);
+      });
+    });
+  }
+
+  /**
+   * No more input, after the writes before it. A raw service (`shell:`, `exec:`) then ends: adb
+   * closes it on the device (it has no half-close), so output not yet read may be lost.
+   */
+  endInput(): void {
+    if (this.inputEnded || !this.accepting) return;
+    this.inputEnded = true;
+    void this.opened.then((opened) => {
+      if (opened && this.accepting) this.post({ type: 'device-stream-end-input', id: this.id });
+    });
+  }
+
+  private get accepting(): boolean {
+    return !this.finalEnd && !this.pendingEnd && !this.cancelled;
+  }
+
   /** Ends it: no more data; `ended` resolves once the worker closed the service (or exited). */
   cancel(): void {
     if (this.finalEnd || this.cancelled) return;
     this.cancelled = true;
+    this.failWrites(CANCELLED);
     this.dropQueue();
     this.post({ type: 'device-cancel', id: this.id });
   }
@@ -143,6 +194,9 @@ export class DeviceStream {
         this.deliver();
         break;
       }
+      case 'device-stream-written':
+        this.writes.shift()?.resolve();
+        break;
       case 'device-end':
         this.flow.worker = message.counters;
         this.close(message.end);
@@ -153,6 +207,8 @@ export class DeviceStream {
   /** @internal Ends it with `end`: at once when forced, else after the output queued before it. */
   close(end: DeviceServiceEnd): void {
     if (this.finalEnd) return;
+    // The worker's socket is gone: no write waiting gets through, whatever output is still queued.
+    this.failWrites(end);
     if (FORCED.has(end.reason) || this.cancelled) {
       this.dropQueue();
     }
@@ -187,6 +243,10 @@ export class DeviceStream {
       this.dataEmitter.dispose();
       this.endEmitter.dispose();
     }
+  }
+
+  private failWrites(end: DeviceServiceEnd): void {
+    for (const write of this.writes.splice(0)) write.reject(new DeviceStreamWriteError(end));
   }
 
   private dropQueue(): void {

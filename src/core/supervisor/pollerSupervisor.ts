@@ -9,11 +9,14 @@ import { AdbCommand, CommandResult, LOG_LEVELS, LogLevel, LogLine, PollerConfig,
 import { DEFAULT_SUPERVISOR_OPTIONS, DevicesUpdate, DisposedError, PollerState, StateChange, SupervisorOptions } from './types';
 import { CrashBudget } from './crashBudget';
 import { DeviceRequestOptions, DeviceRequestResult, DeviceServiceTarget, DeviceStream, DeviceStreamOptions } from './deviceStreams';
-import { WorkerExit, WorkerRun } from './workerRun';
+import { endOfExit, WorkerExit, WorkerRun } from './workerRun';
+import { CapabilityChannel, CapabilityWorkerEnd, ChannelEnd } from './capabilityChannel';
 
 export { DEFAULT_SUPERVISOR_OPTIONS, DisposedError } from './types';
 export type { DevicesUpdate, PollerState, StateChange, SupervisorOptions } from './types';
-export { DeviceStream } from './deviceStreams';
+export { DeviceStream, DeviceStreamWriteError } from './deviceStreams';
+export { CapabilityChannel } from './capabilityChannel';
+export type { CapabilityError, CapabilityMessage, CapabilityWorkerEnd } from './capabilityChannel';
 export type { DeviceRequestOptions, DeviceRequestResult, DeviceServiceEnd, DeviceServiceTarget, DeviceStreamOptions } from './deviceStreams';
 
 export class PollerSupervisor {
@@ -34,6 +37,10 @@ export class PollerSupervisor {
   private focused = true;
   private lastSnapshot?: Snapshot;
   private error?: string;
+  /** Capabilities' host channels by name. */
+  private readonly channels = new Map<string, Set<ChannelEnd>>();
+  /** The worker ran since the capabilities last heard their work end. */
+  private capabilityWorkLive = false;
 
   private readonly stateEmitter = new Emitter<StateChange>();
   private readonly devicesEmitter = new Emitter<DevicesUpdate>();
@@ -188,6 +195,40 @@ export class PollerSupervisor {
     return this.run.deviceServices.openStream(target, service, options);
   }
 
+  /**
+   * The host end of a capability's worker part (registered in the worker under `name`): post to
+   * it while the watcher runs, hear its messages, its errors (an unknown name, a part that threw),
+   * and the end of its work on pause, stop, kill and crash. Kept across workers; dispose() it.
+   */
+  capabilityChannel<ToWorker, FromWorker>(name: string): CapabilityChannel<ToWorker, FromWorker> {
+    this.throwIfDisposed();
+    const channel = new CapabilityChannel<ToWorker, FromWorker>(name, {
+      send: (target, message, transfer) => {
+        if (!this.run || this.currentState !== 'running') return false;
+        this.run.postCapability(target, message, transfer);
+        return true;
+      },
+      remove: (gone) => {
+        const named = this.channels.get(name);
+        named?.delete(gone);
+        if (named?.size === 0) this.channels.delete(name);
+      },
+    });
+    const named = this.channels.get(name) ?? new Set<ChannelEnd>();
+    named.add(channel);
+    this.channels.set(name, named);
+    return channel;
+  }
+
+  /** Every capability channel hears that its worker part's work ended (once per run of the watcher). */
+  private endCapabilityWork(end: CapabilityWorkerEnd): void {
+    if (!this.capabilityWorkLive) return;
+    this.capabilityWorkLive = false;
+    for (const named of [...this.channels.values()]) {
+      for (const channel of [...named]) channel.workerEnded(end);
+    }
+  }
+
   /** Why a job for the worker cannot run now, and what to do. */
   private notRunning(): string {
     const state = this.currentState;
@@ -235,6 +276,9 @@ export class PollerSupervisor {
     this.disposePromise = stopped.then(() => {
       this.clearRestartTimer();
       this.setState('disposed');
+      for (const named of [...this.channels.values()]) {
+        for (const channel of [...named]) channel.dispose();
+      }
       this.stateEmitter.dispose();
       this.devicesEmitter.dispose();
       this.logEmitter.dispose();
@@ -287,7 +331,13 @@ export class PollerSupervisor {
     }
     if (this.currentState === 'running' && this.wantPaused) {
       this.setState('paused');
-      return run.pause();
+      return run.pause().then(() => {
+        // The worker ended its capabilities' work before it said paused (unless it exited: its exit said so).
+        if (run !== this.run) return;
+        this.endCapabilityWork({ reason: 'paused', message: 'the device watcher paused' });
+        // Resumed meanwhile: the worker runs again.
+        this.capabilityWorkLive = this.currentState === 'running';
+      });
     }
     if (this.currentState === 'paused' && !this.wantPaused) {
       this.setState('running');
@@ -332,8 +382,15 @@ export class PollerSupervisor {
     void this.applyPause();
   }
 
-  private onMessage(message: Extract<WorkerMessage, { type: 'snapshot' | 'log' }>): void {
-    if (message.type === 'snapshot') {
+  private onMessage(message: Extract<WorkerMessage, { type: 'snapshot' | 'log' | 'capability' | 'capability-error' }>): void {
+    if (message.type === 'capability' || message.type === 'capability-error') {
+      const named = this.channels.get(message.name);
+      for (const channel of named ? [...named] : []) {
+        if (message.type === 'capability') channel.deliver({ id: message.id, payload: message.payload });
+        else channel.fail({ id: message.id, message: message.message });
+      }
+      if (!named && message.type === 'capability-error') this.log('warn', message.message);
+    } else if (message.type === 'snapshot') {
       this.lastSnapshot = message.snapshot;
       this.devicesEmitter.fire({ snapshot: message.snapshot, changes: message.changes });
     } else {
@@ -347,6 +404,7 @@ export class PollerSupervisor {
       return;
     }
     this.run = undefined;
+    this.endCapabilityWork(endOfExit(exit.cause, exit.error));
     if (exit.cause === 'stop' || exit.cause === 'dispose' || exit.cause === 'kill') {
       this.setState(exit.cause === 'kill' ? 'killed' : 'stopped');
     } else if (exit.cause === 'protocol') {
@@ -409,6 +467,9 @@ export class PollerSupervisor {
       return;
     }
     this.currentState = state;
+    if (state === 'running') {
+      this.capabilityWorkLive = true;
+    }
     this.stateEmitter.fire({ previous, state, reason });
   }
 }

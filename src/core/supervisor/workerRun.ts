@@ -3,6 +3,7 @@
 // ended it. It reports to its owner (the supervisor) through a listener and decides no state.
 
 import { Worker } from 'node:worker_threads';
+import { CapabilityMessage } from '../../poller/capabilityProtocol';
 import { HostMessage, PROTOCOL_VERSION, WorkerData, WorkerMessage } from '../../poller/protocol';
 import { AdbCommand, CommandResult, LogLevel } from '../types';
 import { DeviceServiceClient, DeviceServiceEnd } from './deviceStreams';
@@ -42,16 +43,16 @@ export interface WorkerRunOptions {
 export interface WorkerRunListener {
   /** The handshake passed (once). */
   ready(): void;
-  /** A message for the supervisor's own handling (snapshots, log lines). */
-  message(message: Extract<WorkerMessage, { type: 'snapshot' | 'log' }>): void;
+  /** A message for the supervisor's own handling (snapshots, log lines, capabilities' messages). */
+  message(message: Extract<WorkerMessage, { type: 'snapshot' | 'log' | 'capability' | 'capability-error' }>): void;
   /** Something the host side noticed about this worker. */
   log(level: LogLevel, message: string): void;
   /** The thread has ended; every pending request has been settled. */
   exit(exit: WorkerExit): void;
 }
 
-/** How a device service still open ends when its worker exits without a word about it. */
-function endOfExit(cause: ExitCause | undefined, error: Error | undefined): DeviceServiceEnd {
+/** How a device service still open (or a capability's work) ends when its worker exits without a word about it. */
+export function endOfExit(cause: ExitCause | undefined, error: Error | undefined): DeviceServiceEnd & { reason: 'killed' | 'stopped' | 'crashed' } {
   if (cause === 'kill') return { reason: 'killed', message: 'the device watcher was force-killed' };
   if (cause === 'stop' || cause === 'dispose') return { reason: 'stopped', message: 'the device watcher stopped' };
   return { reason: 'crashed', message: error?.message ?? 'the device watcher exited unexpectedly' };
@@ -81,7 +82,7 @@ export class WorkerRun {
   private readonly acks = new PendingRequests<'paused' | 'resumed', void>();
   private readonly commands = new PendingRequests<number, CommandResult>();
   /** Device service requests and streams in this worker; the exit ends those it could not. */
-  readonly deviceServices = new DeviceServiceClient((message) => this.post(message));
+  readonly deviceServices = new DeviceServiceClient((message, transfer) => this.post(message, transfer));
 
   constructor(
     private readonly options: WorkerRunOptions,
@@ -176,6 +177,11 @@ export class WorkerRun {
     return reply;
   }
 
+  /** A message for a capability's worker part. */
+  postCapability(name: string, message: CapabilityMessage, transfer?: ArrayBuffer[]): void {
+    this.post({ type: 'capability', name, ...message }, transfer);
+  }
+
   /** Graceful: the worker closes everything and ends; past the deadline it is terminated. */
   stop(cause: 'stop' | 'dispose', deadlineMs: number): Promise<WorkerExit> {
     this.record(cause);
@@ -227,11 +233,14 @@ export class WorkerRun {
         break;
       case 'snapshot':
       case 'log':
+      case 'capability':
+      case 'capability-error':
         this.listener.message(message);
         break;
       case 'device-request-result':
       case 'device-stream-opened':
       case 'device-stream-data':
+      case 'device-stream-written':
       case 'device-end':
         this.deviceServices.onMessage(message);
         break;
@@ -329,9 +338,9 @@ export class WorkerRun {
     }
   }
 
-  private post(message: HostMessage): void {
+  private post(message: HostMessage, transfer?: ArrayBuffer[]): void {
     if (!this.hasExited) {
-      this.worker.postMessage(message);
+      this.worker.postMessage(message, transfer);
     }
   }
 }
