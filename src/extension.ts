@@ -71,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): AndroidDeviceWatcher
     contributions,
     store,
     registerCommand: (id, callback) => store.add(vscode.commands.registerCommand(COMMAND_PREFIX + id, callback)),
+    workerChannel: (name) => store.add(poller.capabilityChannel(name)),
   };
   for (const capability of CAPABILITIES) capability.register(capabilityContext);
   store.add(

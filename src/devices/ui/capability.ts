@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from '../../core/lifecycle';
 import { Device, ServerState } from '../../core/types';
+import type { CapabilityChannel } from '../../core/supervisor/capabilityChannel';
 import { SettingReader } from '../model/settings';
 import { WatcherModel } from '../model/watcherModel';
 
@@ -119,6 +120,11 @@ export interface CapabilityContext {
   readonly store: DisposableStore;
   /** Registers `androidDeviceWatcher.<id>` (declared in package.json) for the life of the extension. */
   registerCommand(id: string, callback: (...args: never[]) => unknown): void;
+  /**
+   * The host end of this capability's worker part (registered in src/poller/workerMain.ts), for
+   * work off the extension host's thread; it outlives the watcher's restarts.
+   */
+  workerChannel<ToWorker, FromWorker>(name: string): CapabilityChannel<ToWorker, FromWorker>;
 }
 
 export interface Capability {
