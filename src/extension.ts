@@ -16,13 +16,14 @@ import { AndroidDeviceWatcherApi, PublicApi } from './devices/ui/api';
 import { Capability, CapabilityContext, COMMAND_PREFIX, Contributions } from './devices/ui/capability';
 import { WatcherCommands } from './devices/ui/commands';
 import { emulatorCapability } from './emulators/ui/emulatorCapability';
+import { filesCapability } from './files/ui/filesCapability';
 import { pairingCapability } from './pairing/ui/pairingCapability';
 import { SelectionExports } from './devices/ui/selectionExports';
 import { SettingsSync } from './devices/ui/settingsSync';
 import { DeviceStatusBar } from './devices/ui/statusBar';
 
 /** Every capability beyond the devices one, in the order their picker sections and help rows show. */
-const CAPABILITIES: readonly Capability[] = [emulatorCapability, pairingCapability];
+const CAPABILITIES: readonly Capability[] = [emulatorCapability, pairingCapability, filesCapability];
 
 let supervisor: PollerSupervisor | undefined;
 
