@@ -2,6 +2,7 @@
 
 import { builtinServices } from './builtinServices';
 import { filesCapability } from './filesCapability';
+import { screenCapability } from './screen';
 import { SimCapability } from './simService';
 
-export const SIM_CAPABILITIES: readonly SimCapability[] = [builtinServices, filesCapability];
+export const SIM_CAPABILITIES: readonly SimCapability[] = [builtinServices, filesCapability, screenCapability];

@@ -3,42 +3,17 @@
 // commands with sh quoting, and run-as.
 
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ADB_BIN, PrivateAdbServer, labAdbRelease } from '../../lab/adbServerProcess';
+import { PrivateAdbServer, labAdbRelease } from '../../lab/adbServerProcess';
 import type { SimFileInfo } from '../../lab/sim/filesCapability';
 import { SimulatedLab } from '../../lab/sim/labClient';
+import { AdbRun, runAdb } from '../support/adbCli';
 import { useLab } from '../support/labFixture';
 
 const SETTLE_MS = 10_000;
-
-export interface AdbRun {
-  code: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** Runs the adb CLI against `server`; a non-zero exit is an outcome here, not an error. */
-export function runAdb(server: PrivateAdbServer, args: readonly string[], timeoutMs = 60_000): Promise<AdbRun> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      ADB_BIN,
-      ['-P', String(server.port), ...args],
-      { env: server.env, timeout: timeoutMs, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (error as NodeJS.ErrnoException & { code?: unknown }).code : 0;
-        if (typeof code !== 'number') {
-          reject(error);
-          return;
-        }
-        resolve({ code, stdout, stderr: stderr.toString('utf8') });
-      },
-    );
-  });
-}
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
