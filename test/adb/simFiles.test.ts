@@ -80,6 +80,22 @@ describe('simulated device files through the adb CLI', function () {
     });
   }
 
+  it('pushes and pulls 100 MB back byte for byte, stored as it came', async function () {
+    this.timeout(60_000);
+    const size = 100 * 1024 * 1024;
+    const bytes = randomBytes(size);
+    const source = path.join(local, 'up-100MB.bin');
+    const back = path.join(local, 'down-100MB.bin');
+    await fs.writeFile(source, bytes);
+    const push = await adbOn('push', source, '/sdcard/Movies/large.bin');
+    assert.equal(push.code, 0, push.stderr);
+    const pull = await adbOn('pull', '/sdcard/Movies/large.bin', back);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.equal(sha256(await fs.readFile(back)), sha256(bytes));
+    const info = await lab.control<SimFileInfo>(port, 'files', 'stat', { path: '/sdcard/Movies/large.bin', follow: true });
+    assert.equal(info.size, size);
+  });
+
   it('served those transfers in the forms the client chose: v2 from adb 34 on, v1 from adb 29', async function () {
     const counts = await lab.control<Record<string, number>>(port, 'files', 'syncRequests');
     const said = JSON.stringify(counts);
