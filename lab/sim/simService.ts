@@ -127,6 +127,8 @@ export interface ShellInvocation {
 
 export interface SimCapability {
   name: string;
+  /** Feature flags the device announces in its CNXN banner for what this capability implements. */
+  features?: readonly string[];
   /** Shell commands by their first word (also reached through `exec:`). */
   shellCommands?: Record<string, (call: ShellInvocation, device: SimDeviceContext) => SimStream | undefined>;
   /** Other services by the name before their first `:` (`sync`). */

@@ -472,7 +472,8 @@ export class SimulatedDevice implements SimDeviceContext {
 
   banner(state: SimDeviceState): string {
     const { product, model, device } = this.options;
-    return `${state}::ro.product.name=${product};ro.product.model=${model};ro.product.device=${device};features=shell_v2,cmd`;
+    const features = ['shell_v2', 'cmd', ...SIM_CAPABILITIES.flatMap((capability) => capability.features ?? [])];
+    return `${state}::ro.product.name=${product};ro.product.model=${model};ro.product.device=${device};features=${features.join(',')}`;
   }
 
   /** A shell `reboot -p`, when the device can power off: starts it and says so. */
