@@ -163,8 +163,11 @@ export class SimFileSystem {
   lookup(path: string, who: Credentials, follow = true, cwd = '/'): FsNode {
     const located = this.locate(path, who, cwd);
     if (!located.node) throw new FsError('ENOENT');
-    if (follow && located.node.kind === 'link') return this.followLink(located, who, 0).node;
-    return located.node;
+    // POSIX: a trailing slash resolves the last link too, and names a folder or nothing (lstat("link/")).
+    const trailingSlash = path.length > 1 && path.endsWith('/');
+    const node = (follow || trailingSlash) && located.node.kind === 'link' ? this.followLink(located, who, 0).node : located.node;
+    if (trailingSlash && node.kind !== 'dir') throw new FsError('ENOTDIR');
+    return node;
   }
 
   stat(path: string, who: Credentials, follow = true, cwd = '/'): FsStat {

@@ -44,8 +44,14 @@ const NEW_FILE_MODE = S_IFREG | 0o644;
 /** The deadline of a shell command here (mkdir, rm, mv): a large folder's rm takes a while. */
 const SHELL_TIMEOUT_MS = 60_000;
 
+/** A session unused this long is closed: an open one holds a connection to the adb server and the device. */
+const SESSION_IDLE_MS = 20_000;
+
 export class DeviceFiles extends DisposableBase {
   private readonly sessions = new Map<string, SyncSession>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Requests in flight per session: it is idle only at none. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly model: WatcherModel) {
     super();
@@ -138,6 +144,8 @@ export class DeviceFiles extends DisposableBase {
   closeAll(): void {
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
   }
 
   private async exists(address: DeviceAddress, path: string): Promise<boolean> {
@@ -153,16 +161,49 @@ export class DeviceFiles extends DisposableBase {
   private async sync<T>(address: DeviceAddress, request: (session: SyncSession) => Promise<T>): Promise<T> {
     const device = this.deviceAt(address);
     const key = `${device.id}#${device.transportId ?? ''}`;
-    let session = this.sessions.get(key);
-    if (!session || session.end) {
-      session = new SyncSession(this.model.controls.openDeviceStream(serviceTarget(device), 'sync:'));
-      this.sessions.set(key, session);
-    }
+    const session = () => {
+      let current = this.sessions.get(key);
+      if (!current?.usable) {
+        current = new SyncSession(this.model.controls.openDeviceStream(serviceTarget(device), 'sync:'));
+        this.sessions.set(key, current);
+      }
+      return current;
+    };
+    clearTimeout(this.idleTimers.get(key));
+    this.idleTimers.delete(key);
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
     try {
-      return await request(session);
+      return await request(session());
     } catch (error) {
+      // A service the device closed while idle is opened again, once; a device gone is said at once.
+      if (error instanceof SyncError && error.end?.reason === 'closed') {
+        try {
+          return await request(session());
+        } catch (again) {
+          throw asFileError(again, device);
+        }
+      }
       throw asFileError(error, device);
+    } finally {
+      this.closeWhenIdle(key);
     }
+  }
+
+  private closeWhenIdle(key: string): void {
+    const left = (this.inFlight.get(key) ?? 1) - 1;
+    if (left > 0) {
+      this.inFlight.set(key, left);
+      return;
+    }
+    this.inFlight.delete(key);
+    clearTimeout(this.idleTimers.get(key));
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(key);
+      this.sessions.get(key)?.close();
+      this.sessions.delete(key);
+    }, SESSION_IDLE_MS);
+    timer.unref();
+    this.idleTimers.set(key, timer);
   }
 
   /** An exec: command; any output is its complaint (these commands print nothing when they work). */

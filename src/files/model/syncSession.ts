@@ -90,9 +90,9 @@ export class SyncSession {
     void stream.ended.then((end) => this.reader.end(end));
   }
 
-  /** Why the session can no longer be used, once its stream ended. */
-  get end(): DeviceServiceEnd | undefined {
-    return this.stream.end;
+  /** False once closed, refused (adbd ends the service after a FAIL) or its stream ended. */
+  get usable(): boolean {
+    return !this.closed && !this.stream.end;
   }
 
   /** v1 STAT (an lstat): mode 0 means nothing is there (v1 has no error field). */
@@ -196,7 +196,13 @@ export class SyncSession {
     const head = await this.reader.take(8);
     const id = head.toString('latin1', 0, 4);
     const value = head.readUInt32LE(4);
-    if (id === SyncId.FAIL && wanted !== SyncId.FAIL) throw new SyncError((await this.reader.take(value)).toString('utf8'));
+    if (id === SyncId.FAIL && wanted !== SyncId.FAIL) {
+      // adbd closes the service after a FAIL (file_sync_service.cpp): later requests need a new one.
+      this.closed = true;
+      const words = (await this.reader.take(value)).toString('utf8');
+      this.stream.cancel();
+      throw new SyncError(words);
+    }
     return { id, value };
   }
 
