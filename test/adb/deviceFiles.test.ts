@@ -143,6 +143,21 @@ describe('a device\'s files through the worker and a real adb server (sync: and 
     assert.equal((await files.stat(address, '/sdcard')).type, 'folder');
   });
 
+  it('asked before the watcher has listed the device (a window opened with its folder), answers once it has', async () => {
+    const early = createPoller({ servers: [fixture.adb.address] });
+    const earlyModel = new WatcherModel(early.supervisor, new MemoryMemento(), NO_ADB_SEARCH);
+    const earlyFiles = new DeviceFiles(earlyModel);
+    try {
+      const asked = earlyFiles.stat(address, '/sdcard');
+      await early.supervisor.start();
+      assert.equal((await asked).type, 'folder');
+    } finally {
+      earlyFiles.dispose();
+      earlyModel.dispose();
+      await early.supervisor.dispose();
+    }
+  });
+
   it('unplugged during a write: unavailable, and no file passes for a written one', async () => {
     const bytes = randomBytes(24 * 1024 * 1024);
     const path = '/sdcard/Download/cut.bin';

@@ -44,6 +44,12 @@ const NEW_FILE_MODE = S_IFREG | 0o644;
 /** The deadline of a shell command here (mkdir, rm, mv): a large folder's rm takes a while. */
 const SHELL_TIMEOUT_MS = 60_000;
 
+/**
+ * A window opened with a device's folder asks for it before the watcher has its first list: that
+ * long at most is waited for the device to be listed before it is said to be not connected.
+ */
+const FIRST_LIST_WAIT_MS = 15_000;
+
 /** A session unused this long is closed: an open one holds a connection to the adb server and the device. */
 const SESSION_IDLE_MS = 20_000;
 
@@ -157,9 +163,33 @@ export class DeviceFiles extends DisposableBase {
     return target.mode !== 0 && isDirectory(target.mode) ? { ...info(target, true), type: 'folder' } : info(link, true);
   }
 
+  /** The device, once the watcher has listed its server (right after a start it has not yet). */
+  private async listed(address: DeviceAddress): Promise<Device> {
+    const deadline = Date.now() + FIRST_LIST_WAIT_MS;
+    for (;;) {
+      try {
+        return this.deviceAt(address);
+      } catch (error) {
+        const state = this.model.state;
+        const settling = state === 'idle' || state === 'starting' || state === 'restarting' || (state === 'running' && this.model.awaitingFirstList);
+        const left = deadline - Date.now();
+        if (!settling || left <= 0) throw error;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, left);
+          const subscription = this.model.onDidChange(done);
+          function done() {
+            clearTimeout(timer);
+            subscription.dispose();
+            resolve();
+          }
+        });
+      }
+    }
+  }
+
   /** Runs `request` on the device's sync session, opening one when there is none or it ended. */
   private async sync<T>(address: DeviceAddress, request: (session: SyncSession) => Promise<T>): Promise<T> {
-    const device = this.deviceAt(address);
+    const device = await this.listed(address);
     const key = `${device.id}#${device.transportId ?? ''}`;
     const session = () => {
       let current = this.sessions.get(key);
@@ -208,7 +238,7 @@ export class DeviceFiles extends DisposableBase {
 
   /** An exec: command; any output is its complaint (these commands print nothing when they work). */
   private async shell(address: DeviceAddress, command: string): Promise<void> {
-    const device = this.deviceAt(address);
+    const device = await this.listed(address);
     const result = await this.model.controls.requestDeviceService(serviceTarget(device), command, { timeoutMs: SHELL_TIMEOUT_MS });
     if (!result.ok) throw new DeviceFileError(result.end.reason === 'device-gone' ? 'unavailable' : 'other', result.end.message);
     const said = Buffer.from(result.data).toString('utf8').trim();
