@@ -19,6 +19,7 @@ import { DEFAULT_SUPERVISOR_OPTIONS } from '../src/core/supervisor/pollerSupervi
 import { hookedWorker, sendBusyLoop } from '../lab/workerHooks';
 import { emulatorFigures } from './emulators';
 import { streamFigures } from './streams';
+import { fileFigures } from './files';
 import type { ProbeMode, ProbeResult } from './probe';
 import { medP95, ms, quantile } from './stats';
 
@@ -28,8 +29,8 @@ const BURST = Number(process.env.BENCH_BURST ?? 200);
 const POLL_MS = 1000;
 const PUSH_WAIT_SECONDS = Number(process.env.BENCH_PUSH_WAIT_SECONDS ?? 70);
 const IDLE_SETTLE_SECONDS = Number(process.env.BENCH_IDLE_SETTLE_SECONDS ?? 15);
-/** BENCH_ONLY=appear,vanish,background,lifecycle,restart,resources,burst,emulators,streams runs a subset (all by default). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,background,lifecycle,restart,resources,burst,emulators,streams').split(','));
+/** BENCH_ONLY=appear,vanish,background,lifecycle,restart,resources,burst,emulators,streams,files runs a subset (all by default). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'appear,vanish,background,lifecycle,restart,resources,burst,emulators,streams,files').split(','));
 
 interface Row {
   what: string;
@@ -507,6 +508,7 @@ async function main(): Promise<void> {
     if (ONLY.has('burst')) await burst(adb, lab);
     if (ONLY.has('emulators')) await emulatorFigures(adb, Math.min(RUNS, 10), row);
     if (ONLY.has('streams')) await streamFigures(adb, lab, RUNS, row);
+    if (ONLY.has('files')) await fileFigures(adb, lab, RUNS, row);
   } finally {
     await Promise.all([adb.stop(), lab.close()]);
   }

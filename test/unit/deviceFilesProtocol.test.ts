@@ -19,17 +19,29 @@ describe('sync protocol frames', () => {
     assert.equal(syncRequest('QUIT').length, 8);
   });
 
-  it('cuts a file into DATA frames of at most 64 KiB, and DONE carries the mtime', () => {
+  it('cuts a file into DATA frames of at most 64 KiB, in batches of whole frames, and DONE carries the mtime', () => {
     for (const size of [0, 1, SYNC_DATA_MAX, SYNC_DATA_MAX + 1, 3 * SYNC_DATA_MAX + 7]) {
-      const bytes = Buffer.from(Array.from({ length: size }, (_, k) => k % 251));
-      const frames = [...dataFrames(bytes)];
-      assert.equal(frames.length, Math.ceil(size / SYNC_DATA_MAX), String(size));
-      for (const frame of frames) {
-        assert.equal(frame.toString('latin1', 0, 4), 'DATA');
-        assert.ok(frame.readUInt32LE(4) <= SYNC_DATA_MAX);
-        assert.equal(frame.readUInt32LE(4), frame.length - 8);
+      for (const batchBytes of [SYNC_DATA_MAX, 2 * SYNC_DATA_MAX, 1024 * 1024]) {
+        const bytes = Buffer.from(Array.from({ length: size }, (_, k) => k % 251));
+        const batches = [...dataFrames(bytes, batchBytes)];
+        assert.equal(batches.reduce((sum, batch) => sum + batch.dataBytes, 0), size);
+        const payloads: Buffer[] = [];
+        for (const { frames, dataBytes } of batches) {
+          assert.ok(dataBytes <= Math.max(SYNC_DATA_MAX, batchBytes));
+          let frameData = 0;
+          for (let at = 0; at < frames.length; ) {
+            assert.equal(frames.toString('latin1', at, at + 4), 'DATA');
+            const length = frames.readUInt32LE(at + 4);
+            assert.ok(length > 0 && length <= SYNC_DATA_MAX);
+            payloads.push(frames.subarray(at + 8, at + 8 + length));
+            frameData += length;
+            at += 8 + length;
+          }
+          assert.equal(frameData, dataBytes);
+        }
+        assert.equal(payloads.length, Math.ceil(size / SYNC_DATA_MAX), `${size} in ${batchBytes}`);
+        assert.deepEqual(Buffer.concat(payloads), bytes);
       }
-      assert.deepEqual(Buffer.concat(frames.map((frame) => frame.subarray(8))), bytes);
     }
     const done = doneFrame(1_765_000_000);
     assert.equal(done.toString('latin1', 0, 4), 'DONE');

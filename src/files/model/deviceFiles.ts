@@ -6,6 +6,7 @@
 import { DisposableBase, toDisposable } from '../../core/lifecycle';
 import { Device } from '../../core/types';
 import { serviceTarget, WatcherModel } from '../../devices/model/watcherModel';
+import { STREAM_WINDOW_BYTES } from '../../poller/deviceServiceProtocol';
 import { deleteCommand, makeFolderCommand, renameCommand } from './deviceShell';
 import { isDirectory, isFile, isSymbolicLink, S_IFREG, SyncEntry, SyncStat } from './syncProtocol';
 import { SyncError, SyncSession, TransferProgress } from './syncSession';
@@ -194,7 +195,8 @@ export class DeviceFiles extends DisposableBase {
     const session = () => {
       let current = this.sessions.get(key);
       if (!current?.usable) {
-        current = new SyncSession(this.model.controls.openDeviceStream(serviceTarget(device), 'sync:'));
+        // The largest window: a pulled file streams at full speed; it is read as it comes.
+        current = new SyncSession(this.model.controls.openDeviceStream(serviceTarget(device), 'sync:', { windowBytes: STREAM_WINDOW_BYTES.max }));
         this.sessions.set(key, current);
       }
       return current;

@@ -62,15 +62,26 @@ export function sendPayload(path: string, mode: number): string {
   return `${path},${mode}`;
 }
 
-/** DATA frames of at most SYNC_DATA_MAX bytes each, for SEND. */
-export function* dataFrames(bytes: Uint8Array): Generator<Buffer> {
-  for (let offset = 0; offset < bytes.length; offset += SYNC_DATA_MAX) {
-    const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + SYNC_DATA_MAX));
-    const frame = Buffer.alloc(8 + chunk.length);
-    frame.write(SyncId.DATA, 0, 'latin1');
-    frame.writeUInt32LE(chunk.length, 4);
-    frame.set(chunk, 8);
-    yield frame;
+/**
+ * DATA frames of at most SYNC_DATA_MAX bytes each, for SEND, written straight into batches of
+ * about `batchBytes` (whole frames, one copy of the file's bytes in all).
+ */
+export function* dataFrames(bytes: Uint8Array, batchBytes = SYNC_DATA_MAX): Generator<{ frames: Buffer; dataBytes: number }> {
+  const perBatch = Math.max(1, Math.floor(batchBytes / SYNC_DATA_MAX));
+  for (let offset = 0; offset < bytes.length; ) {
+    const dataBytes = Math.min(bytes.length - offset, perBatch * SYNC_DATA_MAX);
+    const frameCount = Math.ceil(dataBytes / SYNC_DATA_MAX);
+    const frames = Buffer.alloc(dataBytes + 8 * frameCount);
+    let at = 0;
+    for (let end = offset + dataBytes; offset < end; ) {
+      const chunk = bytes.subarray(offset, Math.min(end, offset + SYNC_DATA_MAX));
+      frames.write(SyncId.DATA, at, 'latin1');
+      frames.writeUInt32LE(chunk.length, at + 4);
+      frames.set(chunk, at + 8);
+      at += 8 + chunk.length;
+      offset += chunk.length;
+    }
+    yield { frames, dataBytes };
   }
 }
 
