@@ -184,7 +184,8 @@ class ScreenCommands {
 
   /** Stops the recording of the device the serial names, else the only one, else one picked. */
   private async stopRecording(serial: unknown): Promise<CommandResult | undefined> {
-    const active = this.recorder.active;
+    // Those being saved too: a stop then waits for the save that is under way.
+    const active = [...this.endings.keys()];
     let recording: ScreenRecording | undefined;
     if (textArgument(serial) !== undefined) recording = active.find((r) => r.device.serial === serial);
     else if (active.length <= 1) recording = active[0];
