@@ -18,12 +18,13 @@ import { WatcherCommands } from './devices/ui/commands';
 import { emulatorCapability } from './emulators/ui/emulatorCapability';
 import { filesCapability } from './files/ui/filesCapability';
 import { pairingCapability } from './pairing/ui/pairingCapability';
+import { screenCapability } from './screen/ui/screenCapability';
 import { SelectionExports } from './devices/ui/selectionExports';
 import { SettingsSync } from './devices/ui/settingsSync';
 import { DeviceStatusBar } from './devices/ui/statusBar';
 
 /** Every capability beyond the devices one, in the order their picker sections and help rows show. */
-const CAPABILITIES: readonly Capability[] = [emulatorCapability, pairingCapability, filesCapability];
+const CAPABILITIES: readonly Capability[] = [emulatorCapability, pairingCapability, filesCapability, screenCapability];
 
 let supervisor: PollerSupervisor | undefined;
 
