@@ -28,7 +28,8 @@ describe('Android Device Watcher in a real VS Code', () => {
   it('is loaded from the development folder, activates on start-up finished, and hands out its API', async () => {
     const manifest = JSON.parse(await fs.readFile(path.join(extension.extensionPath, 'package.json'), 'utf8'));
     assert.equal(extension.packageJSON.name, manifest.name);
-    assert.deepEqual(extension.packageJSON.activationEvents, ['onStartupFinished']);
+    // At start-up, and for a window that opens with a device's folder (its provider must be there).
+    assert.deepEqual(extension.packageJSON.activationEvents, ['onStartupFinished', 'onFileSystem:android-device']);
     const api = await extension.activate();
     assert.equal(extension.isActive, true);
     assert.equal(api, extension.exports);
