@@ -10,12 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ADB_BIN, PrivateAdbServer } from '../lab/adbServerProcess';
-import { createPoller } from '../lab/pollerHarness';
+import { createPoller, watcherModelOn } from '../lab/pollerHarness';
 import { SimulatedLab } from '../lab/sim/labClient';
 import { waitUntil } from '../lab/wait';
-import { Emitter } from '../src/core/events';
-import { AdbSearch } from '../src/core/adbLocator';
-import { WatcherModel } from '../src/devices/model/watcherModel';
 import { DeviceFiles } from '../src/files/model/deviceFiles';
 import { quantile, Report } from './stats';
 
@@ -36,12 +33,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 
 export async function fileFigures(adb: PrivateAdbServer, lab: SimulatedLab, runs: number, report: Report): Promise<void> {
   const harness = createPoller({ servers: [adb.address] });
-  const memento = new Map<string, unknown>();
-  const model = new WatcherModel(
-    harness.supervisor,
-    { get: <T>(key: string) => memento.get(key) as T | undefined, update: async (key, value) => void memento.set(key, value) },
-    { search: undefined as AdbSearch | undefined, onDidChange: new Emitter<AdbSearch>().event },
-  );
+  const model = watcherModelOn(harness.supervisor);
   const files = new DeviceFiles(model);
   const sim = await lab.addDevice();
   const serial = await adb.connect(sim.port);

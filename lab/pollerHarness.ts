@@ -5,6 +5,10 @@ import * as path from 'node:path';
 import { DEFAULT_POLLER_CONFIG, Device, PollerConfig, Snapshot } from '../src/core/types';
 import { PollerState, PollerSupervisor, SupervisorOptions } from '../src/core/supervisor/pollerSupervisor';
 import { waitUntil } from './wait';
+import { AdbSearch } from '../src/core/adbLocator';
+import { Emitter } from '../src/core/events';
+import { SelectionMemento } from '../src/devices/model/selection';
+import { WatcherModel } from '../src/devices/model/watcherModel';
 
 /** The esbuild bundle the extension ships (`npm run build`), not a test double. */
 export const WORKER_SCRIPT = path.resolve(__dirname, '..', '..', 'dist', 'worker.js');
@@ -63,4 +67,24 @@ export async function waitForLogs(harness: Harness, pattern: RegExp, count: numb
 
 export function deviceIn(snapshot: Snapshot, serial: string, server?: string): Device | undefined {
   return snapshot.devices.find((device) => device.serial === serial && (!server || device.server === server));
+}
+
+/** Workspace state without a workspace: nothing is remembered, so the first ready device is taken. */
+class MemoryMemento implements SelectionMemento {
+  private readonly values = new Map<string, unknown>();
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+  update(key: string, value: unknown): Promise<void> {
+    this.values.set(key, value);
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The watcher model over a harness's supervisor, as the extension builds it, without VS Code: a
+ * memory for the selection and no adb search (capabilities' models stand on it in tests and benchmarks).
+ */
+export function watcherModelOn(supervisor: PollerSupervisor): WatcherModel {
+  return new WatcherModel(supervisor, new MemoryMemento(), { search: undefined as AdbSearch | undefined, onDidChange: new Emitter<AdbSearch>().event });
 }

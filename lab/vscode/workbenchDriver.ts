@@ -31,7 +31,15 @@ export async function pickerRows(page: Page): Promise<string[]> {
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  try {
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+  } catch {
+    // F1 went to a webview that just closed (its frame kept the keyboard): a click on the editor
+    // area gives the workbench the keyboard back, as a person would click before typing.
+    await page.locator('.part.editor').first().click();
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+  }
   await input.fill(`>${title}`);
   await page.locator(PICKER_ROWS, { hasText: title }).first().waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');

@@ -6,28 +6,13 @@
 
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createPoller, Harness } from '../../lab/pollerHarness';
+import { createPoller, Harness, watcherModelOn } from '../../lab/pollerHarness';
 import type { SimFileInfo } from '../../lab/sim/filesCapability';
 import { waitUntil } from '../../lab/wait';
-import { Emitter } from '../../src/core/events';
-import { AdbSearch } from '../../src/core/adbLocator';
-import { SelectionMemento } from '../../src/devices/model/selection';
 import { WatcherModel } from '../../src/devices/model/watcherModel';
 import { DeviceAddress, DeviceFileError, DeviceFiles, FileErrorKind } from '../../src/files/model/deviceFiles';
 import { useLab } from '../support/labFixture';
 
-class MemoryMemento implements SelectionMemento {
-  private readonly values = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.values.get(key) as T | undefined;
-  }
-  update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-    return Promise.resolve();
-  }
-}
-
-const NO_ADB_SEARCH = { search: undefined as AdbSearch | undefined, onDidChange: new Emitter<AdbSearch>().event };
 
 async function failsWith(kind: FileErrorKind, promise: Promise<unknown>, words?: RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -50,7 +35,7 @@ describe('a device\'s files through the worker and a real adb server (sync: and 
     const attached = await fixture.attach();
     port = attached.sim.port;
     harness = createPoller({ servers: [fixture.adb.address] });
-    model = new WatcherModel(harness.supervisor, new MemoryMemento(), NO_ADB_SEARCH);
+    model = watcherModelOn(harness.supervisor);
     files = new DeviceFiles(model);
     await harness.supervisor.start();
     address = { server: fixture.adb.address, serial: attached.serial };
@@ -145,7 +130,7 @@ describe('a device\'s files through the worker and a real adb server (sync: and 
 
   it('asked before the watcher has listed the device (a window opened with its folder), answers once it has', async () => {
     const early = createPoller({ servers: [fixture.adb.address] });
-    const earlyModel = new WatcherModel(early.supervisor, new MemoryMemento(), NO_ADB_SEARCH);
+    const earlyModel = watcherModelOn(early.supervisor);
     const earlyFiles = new DeviceFiles(earlyModel);
     try {
       const asked = earlyFiles.stat(address, '/sdcard');

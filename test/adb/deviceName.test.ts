@@ -6,29 +6,13 @@
 // was selected) shows its serial until the name is read, then the name, and nothing else.
 
 import * as assert from 'node:assert/strict';
-import { createPoller, Harness } from '../../lab/pollerHarness';
+import { createPoller, Harness, watcherModelOn } from '../../lab/pollerHarness';
 import { waitUntil } from '../../lab/wait';
-import { Emitter } from '../../src/core/events';
-import { AdbSearch } from '../../src/core/adbLocator';
 import { deviceName } from '../../src/devices/model/deviceName';
-import { SelectionMemento } from '../../src/devices/model/selection';
 import { WatcherModel } from '../../src/devices/model/watcherModel';
 import { Device } from '../../src/core/types';
 import { useLab } from '../support/labFixture';
 
-/** Workspace state without a workspace: nothing is remembered, so the first ready device is taken. */
-class MemoryMemento implements SelectionMemento {
-  private readonly values = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.values.get(key) as T | undefined;
-  }
-  update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-    return Promise.resolve();
-  }
-}
-
-const NO_ADB_SEARCH = { search: undefined as AdbSearch | undefined, onDidChange: new Emitter<AdbSearch>().event };
 
 /** Makes whose getprop model differs from adb's listing of it, as real ones do. */
 const MAKES = [
@@ -59,7 +43,7 @@ describe('a device named through a real adb server: the listing model vs getprop
   for (const make of MAKES) {
     it(`names ${make.name} by its serial until getprop is read, then by manufacturer and model, never by the list's "${make.listed}"`, async () => {
       harness = createPoller({ servers: [fixture.adb.address] });
-      model = new WatcherModel(harness.supervisor, new MemoryMemento(), NO_ADB_SEARCH);
+      model = watcherModelOn(harness.supervisor);
       const watched = model;
       let serial = '';
       const names: string[] = [];

@@ -5,31 +5,16 @@
 
 import * as assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { createPoller, Harness } from '../../lab/pollerHarness';
+import { createPoller, Harness, watcherModelOn } from '../../lab/pollerHarness';
 import { RECORDING_MP4 } from '../../lab/sim/screen';
 import { waitUntil } from '../../lab/wait';
-import { Emitter } from '../../src/core/events';
-import { AdbSearch } from '../../src/core/adbLocator';
 import { Device } from '../../src/core/types';
-import { SelectionMemento } from '../../src/devices/model/selection';
 import { WatcherModel } from '../../src/devices/model/watcherModel';
 import { DeviceFileError, DeviceFiles } from '../../src/files/model/deviceFiles';
 import { mp4Problem, RecordingOutcome, ScreenRecorder } from '../../src/screen/model/screenRecorder';
 import { pngSize, takeScreenshot } from '../../src/screen/model/screenshot';
 import { useLab } from '../support/labFixture';
 
-class MemoryMemento implements SelectionMemento {
-  private readonly values = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.values.get(key) as T | undefined;
-  }
-  update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-    return Promise.resolve();
-  }
-}
-
-const NO_ADB_SEARCH = { search: undefined as AdbSearch | undefined, onDidChange: new Emitter<AdbSearch>().event };
 
 describe('screenshots and screen recordings through the worker (real adb server)', function () {
   this.timeout(30_000);
@@ -53,7 +38,7 @@ describe('screenshots and screen recordings through the worker (real adb server)
   /** A watcher of the lab's server and a new device on it, ready; a recorder with this time limit. */
   async function watchedDevice(properties: Record<string, string> = {}, timeLimitSec?: number): Promise<{ device: Device; port: number }> {
     harness = createPoller({ servers: [fixture.adb.address] });
-    const watched = (model = new WatcherModel(harness.supervisor, new MemoryMemento(), NO_ADB_SEARCH));
+    const watched = (model = watcherModelOn(harness.supervisor));
     const reader = (files = new DeviceFiles(watched));
     recorder = new ScreenRecorder(watched, (device, path) => reader.read({ server: device.server, serial: device.serial }, path), { timeLimitSec });
     await harness.supervisor.start();
