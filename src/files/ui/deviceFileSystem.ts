@@ -6,18 +6,12 @@
 
 import * as vscode from 'vscode';
 import { DisposableBase } from '../../core/lifecycle';
-import { Device } from '../../core/types';
 import { WatcherModel } from '../../devices/model/watcherModel';
+import { DEVICE_FILES_SCHEME } from '../../devices/ui/deviceFilesUri';
 import { DeviceAddress, DeviceFileError, DeviceFiles, FileInfo } from '../model/deviceFiles';
 
-export const DEVICE_FILES_SCHEME = 'android-device';
 /** Transfers this large show a progress notification. */
 const PROGRESS_FROM_BYTES = 8 * 1024 * 1024;
-
-/** `android-device://SERIAL@SERVER/PATH`: the server has no `@`, so the last one divides. */
-export function deviceFilesUri(device: Pick<Device, 'serial' | 'server'>, path = '/'): vscode.Uri {
-  return vscode.Uri.from({ scheme: DEVICE_FILES_SCHEME, authority: `${device.serial}@${device.server}`, path });
-}
 
 export function addressOf(uri: vscode.Uri): DeviceAddress {
   const at = uri.authority.lastIndexOf('@');

@@ -7,7 +7,8 @@ import { Device } from '../../core/types';
 import { Capability, deviceArgument, textArgument } from '../../devices/ui/capability';
 import { deviceName, inert } from '../../devices/ui/deviceText';
 import { DeviceFiles } from '../model/deviceFiles';
-import { DEVICE_FILES_SCHEME, DeviceFileSystem, deviceFilesUri } from './deviceFileSystem';
+import { DEVICE_FILES_SCHEME, deviceFilesUri } from '../../devices/ui/deviceFilesUri';
+import { DeviceFileSystem } from './deviceFileSystem';
 
 /** Where a device's shared storage is (the `/sdcard` link every Android has). */
 export const STORAGE_PATH = '/sdcard';

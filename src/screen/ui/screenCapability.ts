@@ -6,14 +6,12 @@ import * as vscode from 'vscode';
 import { toDisposable } from '../../core/lifecycle';
 import { CommandResult, Device, effectiveState } from '../../core/types';
 import { Capability, CapabilityContext, deviceArgument, textArgument } from '../../devices/ui/capability';
+import { deviceFilesUri } from '../../devices/ui/deviceFilesUri';
 import { deviceName, inert, plain, stateLabel } from '../../devices/ui/deviceText';
 import { RecordingOutcome, ScreenRecorder, ScreenRecording } from '../model/screenRecorder';
 import { takeScreenshot } from '../model/screenshot';
 import { readScreenSettings, ScreenSettings } from '../model/screenSettings';
 import { captureFolder, saveCapture, showSaved } from './screenFiles';
-
-/** The files capability's scheme and authority (android-device://SERIAL@SERVER/path): recordings are pulled through it. */
-const DEVICE_FILES_SCHEME = 'android-device';
 
 export const screenCapability: Capability = {
   id: 'screen',
@@ -34,7 +32,7 @@ class ScreenCommands {
     this.settings = settings.contribute('screen', readScreenSettings);
     // Pulled through the device file system of the files capability (DeviceFiles.read over adb's sync protocol).
     const pull = (device: Device, path: string) =>
-      Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.from({ scheme: DEVICE_FILES_SCHEME, authority: `${device.serial}@${device.server}`, path })));
+      Promise.resolve(vscode.workspace.fs.readFile(deviceFilesUri(device, path)));
     this.recorder = store.add(new ScreenRecorder(model, pull));
     store.add(toDisposable(() => [...this.items].forEach((item) => item.dispose())));
     store.add(this.recorder.onDidChange(() => void vscode.commands.executeCommand('setContext', 'androidDeviceWatcher.screenRecording', this.recorder.active.length > 0)));

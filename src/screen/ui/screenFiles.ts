@@ -6,15 +6,14 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DEVICE_FILES_SCHEME } from '../../devices/ui/deviceFilesUri';
 import { captureFileName, numberedFileName } from '../model/screenshot';
 
-/** The files capability's scheme: a device's storage as a workspace folder is no place to save. */
-const DEVICE_FOLDER_SCHEME = 'android-device';
 /** Names tried in one folder before giving up (the same device, the same second). */
 const MAX_NUMBERED = 100;
 
 export function captureFolder(setting: string, globalStorage: vscode.Uri): vscode.Uri {
-  const workspace = vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme !== DEVICE_FOLDER_SCHEME);
+  const workspace = vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme !== DEVICE_FILES_SCHEME); // a device's storage is no place to save
   if (!setting) return workspace ? vscode.Uri.joinPath(workspace.uri, 'screenshots') : globalStorage;
   const expanded = setting.replace(/^~(?=[/\\]|$)/, os.homedir());
   if (path.isAbsolute(expanded)) return vscode.Uri.file(expanded);
