@@ -184,12 +184,13 @@ export class SyncSession {
         // A few writes in flight keep the worker's socket busy while the next batch is made.
         const inFlight: Promise<void>[] = [];
         for (const batch of dataFrames(bytes, WRITE_BATCH_BYTES)) {
-          inFlight.push(
-            this.stream.write(batch.frames).then(() => {
-              done += batch.dataBytes;
-              progress?.(done, bytes.length);
-            }),
-          );
+          const written = this.stream.write(batch.frames).then(() => {
+            done += batch.dataBytes;
+            progress?.(done, bytes.length);
+          });
+          // Handled here too: when one fails the loop stops awaiting, and the others fail unheard.
+          written.catch(() => undefined);
+          inFlight.push(written);
           if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
         }
         await Promise.all(inFlight);
@@ -221,9 +222,9 @@ export class SyncSession {
     // A failed request does not stop the ones after it; a broken stream fails them on its own.
     this.queue = next.catch(() => undefined);
     return next.catch((error: Error) => {
-      // The stream's end says more than the write's rejection.
+      // The stream's end says more than a write's rejection; adbd's own words (a FAIL) say most.
       const end = this.stream.end;
-      if (end && !(error instanceof SyncError && error.end)) throw new SyncError(endWords(end), end);
+      if (end && !(error instanceof SyncError)) throw new SyncError(endWords(end), end);
       throw error;
     });
   }
