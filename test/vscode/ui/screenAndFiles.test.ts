@@ -19,6 +19,10 @@ describe('the screen and the files, driven like a user', function () {
   const fixture = useLab({ server: () => uiTestContext().adb });
   const folders: string[] = [];
   let page: Page;
+  /** This test's device: the run's adb server lists other tests' devices too (other Pixels among them). */
+  let serial: string;
+  /** Its serial in a row, not a prefix of another's (127.0.0.1:4123 is not 127.0.0.1:41234). */
+  const thisDevice = () => new RegExp(`${serial.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`);
 
   before(async function () {
     this.timeout(120_000);
@@ -26,7 +30,7 @@ describe('the screen and the files, driven like a user', function () {
     folders.push(folder);
     // A workbench of its own: adding a device's folder turns its window into a multi-root one.
     page = await uiTestContext().openWorkbench({ folder });
-    await fixture.attach({ properties: { 'ro.product.manufacturer': 'Google', 'ro.product.model': 'Pixel 8', 'sim.screen.size': '540x1200' } });
+    ({ serial } = await fixture.attach({ properties: { 'ro.product.manufacturer': 'Google', 'ro.product.model': 'Pixel 8', 'sim.screen.size': '540x1200' } }));
     await waitForStatus(page, /Pixel 8/, 30_000);
   });
   screenshotOnFailure(() => page);
@@ -37,7 +41,7 @@ describe('the screen and the files, driven like a user', function () {
 
   it("saves a screenshot from the camera button on the device's row and shows it in the image preview", async () => {
     await page.locator(STATUS_ITEM).click();
-    const row = page.locator(PICKER_ROWS, { hasText: 'Pixel 8' }).first();
+    const row = page.locator(PICKER_ROWS, { hasText: thisDevice() }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
     await row.hover();
     const camera = row.locator('.action-label.codicon-device-camera');
@@ -61,6 +65,10 @@ describe('the screen and the files, driven like a user', function () {
   it("puts the device's storage in the Explorer, and its folders open", async () => {
     // Adding a folder to a one-folder window makes it a workspace: the workbench loads it anew,
     // in this page or in a new one.
+    // The command opens the selected device's storage: this test's device is picked first, as a user would.
+    await page.locator(STATUS_ITEM).click();
+    await page.locator(PICKER_ROWS, { hasText: thisDevice() }).first().click();
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     const opened = page.context().waitForEvent('page', { timeout: 45_000 }).catch(() => undefined);
     await runCommand(page, 'Android Devices: Open Device Storage');
     const rootIn = (where: Page) => where.locator('.explorer-folders-view .monaco-list-row', { hasText: 'Google Pixel 8 (/sdcard)' });
