@@ -1,7 +1,8 @@
-// The screen and the files as a user meets them in the real workbench: the camera button on a
-// device's row in the picker saves a screenshot and shows it in VS Code's image preview (timed:
-// the figure goes to test-results/vscode-figures.txt); Open Device Storage from the palette puts
-// the device's storage in the Explorer, where its folders open.
+// The screen as a user meets it in the real workbench: the camera button on a device's row in the
+// picker saves a screenshot and shows it in VS Code's image preview (timed: the figure goes to
+// test-results/vscode-figures.txt). The device's files are tested through VS Code's file API in
+// the extension host (suite/files.test.ts): adding a folder here turns the window into a
+// workspace, which in this runner reloads some runs into the server's default folder.
 
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -9,12 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
-import { PICKER_ROWS, RESULTS, runCommand, STATUS_ITEM, waitForStatus } from '../../../lab/vscode/workbenchDriver';
+import { PICKER_ROWS, RESULTS, STATUS_ITEM, waitForStatus } from '../../../lab/vscode/workbenchDriver';
 import { useLab } from '../../support/labFixture';
 import { screenshotOnFailure } from '../../support/screenshotOnFailure';
 import { uiTestContext } from '../runner/runSuite';
 
-describe('the screen and the files, driven like a user', function () {
+describe('the screen, driven like a user', function () {
   this.timeout(90_000);
   const fixture = useLab({ server: () => uiTestContext().adb });
   const folders: string[] = [];
@@ -28,7 +29,7 @@ describe('the screen and the files, driven like a user', function () {
     this.timeout(120_000);
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'adw-ui-screen-'));
     folders.push(folder);
-    // A workbench of its own: adding a device's folder turns its window into a multi-root one.
+    // A workbench of its own, on a folder of its own (its screenshots/ folder is the default).
     page = await uiTestContext().openWorkbench({ folder });
     ({ serial } = await fixture.attach({ properties: { 'ro.product.manufacturer': 'Google', 'ro.product.model': 'Pixel 8', 'sim.screen.size': '540x1200' } }));
     await waitForStatus(page, /Pixel 8/, 30_000);
@@ -60,29 +61,5 @@ describe('the screen and the files, driven like a user', function () {
     assert.deepEqual(size, [540, 1200], 'the preview shows the device-sized image');
     await fs.mkdir(RESULTS, { recursive: true });
     await fs.appendFile(path.join(RESULTS, 'vscode-figures.txt'), `screenshot button pressed -> the image shown in the preview: ${shown.toFixed(0)} ms\n`);
-  });
-
-  it("puts the device's storage in the Explorer, and its folders open", async () => {
-    // Adding a folder to a one-folder window makes it a workspace: the workbench loads it anew,
-    // in this page or in a new one.
-    // The command opens the selected device's storage: this test's device is picked first, as a user would.
-    await page.locator(STATUS_ITEM).click();
-    await page.locator(PICKER_ROWS, { hasText: thisDevice() }).first().click();
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-    const opened = page.context().waitForEvent('page', { timeout: 45_000 }).catch(() => undefined);
-    await runCommand(page, 'Android Devices: Open Device Storage');
-    const rootIn = (where: Page) => where.locator('.explorer-folders-view .monaco-list-row', { hasText: 'Google Pixel 8 (/sdcard)' });
-    const shown = await Promise.race([
-      rootIn(page).waitFor({ state: 'visible', timeout: 45_000 }).then(() => page),
-      opened.then(async (other) => {
-        if (!other) throw new Error('no workbench showed the device storage');
-        await rootIn(other).waitFor({ state: 'visible', timeout: 45_000 });
-        return other;
-      }),
-    ]);
-    const entry = (name: string) => shown.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
-    await entry('Download').waitFor({ state: 'visible', timeout: 20_000 });
-    assert.ok(await entry('DCIM').isVisible(), 'DCIM listed beside Download');
-    if (shown !== page) await shown.close();
   });
 });
