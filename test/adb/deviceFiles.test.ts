@@ -54,7 +54,7 @@ describe('a device\'s files through the worker and a real adb server (sync: and 
       const bytes = randomBytes(size);
       const path = `/sdcard/Download/round-${size}.bin`;
       const progress: number[] = [];
-      await files.write(address, path, bytes, { create: true, overwrite: false }, (done) => progress.push(done));
+      assert.deepEqual(await files.write(address, path, bytes, { create: true, overwrite: false }, (done) => progress.push(done)), { created: true });
       const stored = await control<SimFileInfo & { base64: string }>('read', { path });
       assert.equal(stored.size, size);
       assert.ok(Buffer.from(stored.base64, 'base64').equals(bytes), `${size} bytes stored as sent`);
@@ -116,6 +116,7 @@ describe('a device\'s files through the worker and a real adb server (sync: and 
     await control('write', { path: '/sdcard/Download/one.txt', text: 'one' });
     await control('write', { path: '/sdcard/Download/two.txt', text: 'two' });
     await failsWith('exists', files.rename(address, '/sdcard/Download/one.txt', '/sdcard/Download/two.txt', false));
+    assert.deepEqual(await files.write(address, '/sdcard/Download/one.txt', Buffer.from('one'), { create: true, overwrite: true }), { created: false }, 'written over');
     await files.rename(address, '/sdcard/Download/one.txt', '/sdcard/Download/two.txt', true);
     assert.equal(Buffer.from(await files.read(address, '/sdcard/Download/two.txt')).toString('utf8'), 'one');
   });

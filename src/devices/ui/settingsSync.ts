@@ -42,9 +42,11 @@ export class SettingsSync extends DisposableBase implements CapabilitySettings {
   }
 
   contribute<T extends object>(name: string, parse: (read: SettingReader, warnings: string[]) => T): () => T {
-    const entry: Contributed = { parse, value: {} };
+    // Only this capability's keys are read now (the rest were, at construction); its warnings join the shown ones.
+    const warnings: string[] = [];
+    const entry: Contributed = { parse, value: parse(this.reader(), warnings) };
     this.contributed.set(name, entry);
-    this.read();
+    this.report(warnings, [...this.shownWarnings, ...warnings]);
     return () => entry.value as T;
   }
 
@@ -70,16 +72,25 @@ export class SettingsSync extends DisposableBase implements CapabilitySettings {
     };
   }
 
-  private read(): void {
+  private reader(): SettingReader {
     const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-    const read: SettingReader = (key) => configuration.get(key);
+    return (key) => configuration.get(key);
+  }
+
+  private read(): void {
+    const read = this.reader();
     const { settings, warnings } = readSettings(read, process.env);
     for (const entry of this.contributed.values()) entry.value = entry.parse(read, warnings);
     this.current = settings;
     this.changed.fire(settings);
+    this.report(warnings, warnings);
+  }
+
+  /** Logs `warnings`; shows those not shown before; `shown` is what counts as shown from now on. */
+  private report(warnings: readonly string[], shown: readonly string[]): void {
     const fresh = warnings.filter((warning) => !this.shownWarnings.has(warning));
     for (const warning of warnings) this.log.warn(warning);
-    this.shownWarnings = new Set(warnings);
+    this.shownWarnings = new Set(shown);
     if (fresh.length > 0) {
       const open = vscode.l10n.t('Open Settings');
       void vscode.window

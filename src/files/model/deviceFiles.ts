@@ -107,14 +107,15 @@ export class DeviceFiles extends DisposableBase {
     );
   }
 
-  async read(address: DeviceAddress, path: string, progress?: TransferProgress): Promise<Uint8Array> {
-    const found = await this.stat(address, path);
+  /** `known`: its stat, when the caller just read it (one round trip less). */
+  async read(address: DeviceAddress, path: string, progress?: TransferProgress, known?: FileInfo): Promise<Uint8Array> {
+    const found = known ?? (await this.stat(address, path));
     if (found.type === 'folder') throw new DeviceFileError('is-a-folder', `${path}: Is a directory`);
     return this.sync(address, (session) => session.read(path, progress, found.size));
   }
 
-  /** Writes a file whole; `create` / `overwrite` as VS Code's provider contract says. */
-  async write(address: DeviceAddress, path: string, bytes: Uint8Array, options: { create: boolean; overwrite: boolean }, progress?: TransferProgress): Promise<void> {
+  /** Writes a file whole; `create` / `overwrite` as VS Code's provider contract says. Resolves whether it made a new file. */
+  async write(address: DeviceAddress, path: string, bytes: Uint8Array, options: { create: boolean; overwrite: boolean }, progress?: TransferProgress): Promise<{ created: boolean }> {
     const existing = await this.stat(address, path).catch((error: unknown) => {
       if (error instanceof DeviceFileError && error.kind === 'not-found') return undefined;
       throw error;
@@ -125,6 +126,7 @@ export class DeviceFiles extends DisposableBase {
     // A file keeps its mode; a new one gets rw-r--r--.
     const mode = existing && isFile(existing.mode) ? existing.mode : NEW_FILE_MODE;
     await this.sync(address, (session) => session.write(path, bytes, mode, Math.floor(Date.now() / 1000), progress));
+    return { created: !existing };
   }
 
   async makeFolder(address: DeviceAddress, path: string): Promise<void> {

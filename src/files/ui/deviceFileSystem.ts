@@ -67,22 +67,17 @@ export class DeviceFileSystem extends DisposableBase implements vscode.FileSyste
 
   readFile(uri: vscode.Uri): Promise<Uint8Array> {
     return this.call(uri, async (address, path) => {
-      const size = (await this.files.stat(address, path)).size;
-      if (size < PROGRESS_FROM_BYTES) return this.files.read(address, path);
-      return this.withProgress(vscode.l10n.t('Reading {0} from the device', path), size, (report) => this.files.read(address, path, report));
+      const found = await this.files.stat(address, path);
+      if (found.size < PROGRESS_FROM_BYTES) return this.files.read(address, path, undefined, found);
+      return this.withProgress(vscode.l10n.t('Reading {0} from the device', path), found.size, (report) => this.files.read(address, path, report, found));
     });
   }
 
   writeFile(uri: vscode.Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> {
     return this.call(uri, async (address, path) => {
-      const existed = await this.files.stat(address, path).then(
-        () => true,
-        () => false,
-      );
-      const write = (report?: (done: number) => void) => this.files.write(address, path, content, options, report && ((done) => report(done)));
-      if (content.length < PROGRESS_FROM_BYTES) await write();
-      else await this.withProgress(vscode.l10n.t('Writing {0} to the device', path), content.length, write);
-      this.changed.fire([{ type: existed ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri }]);
+      const write = (report?: (done: number) => void) => this.files.write(address, path, content, options, report);
+      const { created } = content.length < PROGRESS_FROM_BYTES ? await write() : await this.withProgress(vscode.l10n.t('Writing {0} to the device', path), content.length, write);
+      this.changed.fire([{ type: created ? vscode.FileChangeType.Created : vscode.FileChangeType.Changed, uri }]);
     });
   }
 
